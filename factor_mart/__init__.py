@@ -1,0 +1,1 @@
+"""Factor Mart's shared core: settings, warehouse access and the command line."""

@@ -66,7 +66,9 @@ class Settings(BaseSettings):
     @field_validator("edgar_ciks", "fred_series", "ib_symbols", mode="before")
     @classmethod
     def _comma_list(cls, value):
-        return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
 
     @cached_property
     def postgres_parts(self) -> dict[str, str]:

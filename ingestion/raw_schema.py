@@ -33,61 +33,117 @@ def _table(
     return RawTable(table_name, cols, key, description)
 
 
-S, F, I, D, T, B = pl.String(), pl.Float64(), pl.Int64(), pl.Date(), pl.Datetime("us"), pl.Boolean()
+TEXT, FLOAT, INT, DATE = pl.String(), pl.Float64(), pl.Int64(), pl.Date()
+TIMESTAMP, BOOL = pl.Datetime("us"), pl.Boolean()
 
 EDGAR_FACTS = _table(
     "edgar_facts",
     ("cik", "taxonomy", "concept", "unit", "period_start", "period_end", "accession_number"),
-    "Every version of every XBRL fact from companyfacts; available_at is the end of the filing day.",
-    cik=I, taxonomy=S, concept=S, unit=S, period_start=D, period_end=D, value=F,
-    accession_number=S, fiscal_year=I, fiscal_period=S, form=S, filed=D, frame=S,
+    "Every version of every XBRL fact from companyfacts; available_at: end of the filing day.",
+    cik=INT,
+    taxonomy=TEXT,
+    concept=TEXT,
+    unit=TEXT,
+    period_start=DATE,
+    period_end=DATE,
+    value=FLOAT,
+    accession_number=TEXT,
+    fiscal_year=INT,
+    fiscal_period=TEXT,
+    form=TEXT,
+    filed=DATE,
+    frame=TEXT,
 )
 EDGAR_FILINGS = _table(
     "edgar_filings",
     ("cik", "accession_number"),
     "Filings from submissions (recent and paging files); available_at is the SEC acceptance time.",
-    cik=I, accession_number=S, form=S, filing_date=D, report_date=D, accepted_at=T,
-    is_xbrl=B, primary_document=S,
+    cik=INT,
+    accession_number=TEXT,
+    form=TEXT,
+    filing_date=DATE,
+    report_date=DATE,
+    accepted_at=TIMESTAMP,
+    is_xbrl=BOOL,
+    primary_document=TEXT,
 )
 EDGAR_COMPANIES = _table(
     "edgar_companies",
     ("cik", "name", "tickers", "exchanges", "sic", "fiscal_year_end"),
     "Company metadata from submissions; a new row only when something changed. available_at is "
     "the latest filing acceptance in the payload.",
-    cik=I, name=S, entity_type=S, tickers=S, exchanges=S, sic=S, sic_description=S,
-    fiscal_year_end=S, state_of_incorporation=S,
+    cik=INT,
+    name=TEXT,
+    entity_type=TEXT,
+    tickers=TEXT,
+    exchanges=TEXT,
+    sic=TEXT,
+    sic_description=TEXT,
+    fiscal_year_end=TEXT,
+    state_of_incorporation=TEXT,
 )
 FRED_SERIES = _table(
     "fred_series",
     ("series_id", "last_updated"),
     "FRED series metadata; available_at is last_updated.",
-    series_id=S, title=S, frequency=S, units=S, seasonal_adjustment=S,
-    observation_start=D, observation_end=D, last_updated=T, notes=S,
+    series_id=TEXT,
+    title=TEXT,
+    frequency=TEXT,
+    units=TEXT,
+    seasonal_adjustment=TEXT,
+    observation_start=DATE,
+    observation_end=DATE,
+    last_updated=TIMESTAMP,
+    notes=TEXT,
 )
 FRED_OBSERVATIONS = _table(
     "fred_observations",
     ("series_id", "observation_date", "realtime_start"),
     "Every ALFRED vintage of every observation (value null where FRED reports '.'); "
     "available_at is realtime_start.",
-    series_id=S, observation_date=D, value=F, realtime_start=D, realtime_end=D,
+    series_id=TEXT,
+    observation_date=DATE,
+    value=FLOAT,
+    realtime_start=DATE,
+    realtime_end=DATE,
 )
 IB_BARS = _table(
     "ib_bars",
     ("symbol", "bar_date", "what_to_show"),
     "IB daily bars, TRADES (unadjusted) and ADJUSTED_LAST (split and dividend adjusted); "
     "available_at is the session close.",
-    symbol=S, bar_date=D, what_to_show=S, open=F, high=F, low=F, close=F, volume=F,
-    average=F, bar_count=I,
+    symbol=TEXT,
+    bar_date=DATE,
+    what_to_show=TEXT,
+    open=FLOAT,
+    high=FLOAT,
+    low=FLOAT,
+    close=FLOAT,
+    volume=FLOAT,
+    average=FLOAT,
+    bar_count=INT,
 )
 QUARANTINE = _table(
     "quarantine",
     ("source", "entity", "record_key", "reason"),
     "Records that failed validation: what, why, and the raw payload, so nothing is lost.",
-    source=S, entity=S, record_key=S, reason=S, payload=S, file=S,
+    source=TEXT,
+    entity=TEXT,
+    record_key=TEXT,
+    reason=TEXT,
+    payload=TEXT,
+    file=TEXT,
 )
 
 RAW_TABLES: dict[str, RawTable] = {
     t.name: t
-    for t in (EDGAR_FACTS, EDGAR_FILINGS, EDGAR_COMPANIES, FRED_SERIES, FRED_OBSERVATIONS,
-              IB_BARS, QUARANTINE)
+    for t in (
+        EDGAR_FACTS,
+        EDGAR_FILINGS,
+        EDGAR_COMPANIES,
+        FRED_SERIES,
+        FRED_OBSERVATIONS,
+        IB_BARS,
+        QUARANTINE,
+    )
 }

@@ -1,0 +1,25 @@
+"""The Factor Mart code location: each source's definitions merged, resources from settings."""
+
+import dagster as dg
+
+from factor_mart.settings import Settings
+from orchestration.defs.edgar import definitions as edgar
+from orchestration.defs.fred import definitions as fred
+from orchestration.defs.ibkr import definitions as ibkr
+from orchestration.lib.resources import SourcesResource, WarehouseResource
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """Everything Dagster shows, for one environment (replay / synthetic / live)."""
+    return dg.Definitions.merge(
+        edgar.build(settings),
+        fred.build(settings),
+        ibkr.build(settings),
+        dg.Definitions(resources={
+            "warehouse": WarehouseResource.from_settings(settings),
+            "sources": SourcesResource.from_settings(settings),
+        }),
+    )
+
+
+defs = build_definitions(Settings())

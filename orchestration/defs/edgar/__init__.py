@@ -1,0 +1,1 @@
+"""SEC EDGAR: companyfacts and submissions, one partition per company (CIK)."""

@@ -1,0 +1,14 @@
+import dagster as dg
+
+from orchestration.lib.loading import raw_source_asset
+
+TABLES = ("edgar_facts", "edgar_filings", "edgar_companies")
+
+
+def land_edgar(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """Every fact version, filing and company record of the selected companies."""
+    return raw_source_asset(
+        "edgar", TABLES, partitions,
+        select=lambda context, sources: (context.partition_keys, None, None),
+        description="SEC EDGAR companyfacts and submissions (available_at: filing day end / "
+                    "acceptance time).")

@@ -1,0 +1,1 @@
+"""FRED / ALFRED: series metadata and every vintage, one partition per series."""

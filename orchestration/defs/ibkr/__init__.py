@@ -1,0 +1,1 @@
+"""Interactive Brokers daily bars, one partition per trading day."""

@@ -1,0 +1,26 @@
+"""Schedules over entity-partitioned sources: one run covering every partition."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+# Dagster's run tags for a single run over a partition range (as its backfills set them).
+ASSET_PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+ASSET_PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def partition_range_tags(keys: list[str]) -> dict[str, str]:
+    """Tags that make one run cover partitions ``keys[0]..keys[-1]`` (a single-run backfill)."""
+    return {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
+
+
+def all_partitions_daily(name: str, job: dg.JobDefinition,
+                         partitions: dg.StaticPartitionsDefinition, cron: str,
+                         timezone: str) -> dg.ScheduleDefinition:
+    @dg.schedule(name=name, job=job, cron_schedule=cron, execution_timezone=timezone)
+    def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        keys = partitions.get_partition_keys()
+        return dg.RunRequest(run_key=f"{name}-{context.scheduled_execution_time:%Y-%m-%d}",
+                             tags=partition_range_tags(keys))
+
+    return _schedule

@@ -1,0 +1,91 @@
+"""Landing is idempotent by natural key, atomic, and quarantines rejects — on both backends."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import duckdb
+import polars as pl
+import pytest
+
+from factor_mart.warehouse import connect, ensure_raw_schema, land
+from ingestion.batch import Batch, Rejected
+from ingestion.raw_schema import RAW_TABLES
+
+
+def _bar(day: int, close: float) -> dict:
+    return dict(symbol="AAPL", bar_date=date(2024, 1, day), what_to_show="TRADES", open=close,
+                high=close + 1, low=close - 1, close=close, volume=1e6, average=close,
+                bar_count=10, available_at=datetime(2024, 1, day, 21))
+
+
+INSTANT = dict(cik=320193, taxonomy="us-gaap", concept="Assets", unit="USD", period_start=None,
+               period_end=date(2023, 9, 30), value=352_583_000_000.0,
+               accession_number="0000320193-23-000106", fiscal_year=2023, fiscal_period="FY",
+               form="10-K", filed=date(2023, 11, 3), frame="CY2023Q3I",
+               available_at=datetime(2023, 11, 4))
+
+
+def _batches() -> list[Batch]:
+    bad = Rejected("ibkr", "ib_bars", "AAPL|2024-01-04|TRADES", "negative price: close=-1.0",
+                   {"date": "2024-01-04", "close": -1.0}, file="bars/AAPL.TRADES.json")
+    return [Batch.from_records("ib_bars", [_bar(2, 185.6), _bar(3, 184.3)], [bad]),
+            Batch.from_records("edgar_facts", [INSTANT])]
+
+
+def test_landing_twice_adds_nothing_and_changes_nothing(backend_settings):
+    with connect(backend_settings) as wh:
+        ensure_raw_schema(wh)
+        first = land(wh, _batches(), "load-1", "test")
+        before = {t: wh.query(f"SELECT * FROM raw.{t} ORDER BY 1, 2, 3") for t in RAW_TABLES}
+        second = land(wh, _batches(), "load-2", "test")
+        after = {t: wh.query(f"SELECT * FROM raw.{t} ORDER BY 1, 2, 3") for t in RAW_TABLES}
+
+    assert dict(first.inserted) == {"ib_bars": 2, "quarantine": 1, "edgar_facts": 1}
+    assert second.total_inserted == 0
+    assert second.total_rejected == 1  # reported again, stored once
+    for table in RAW_TABLES:
+        assert before[table].equals(after[table]), table
+    bars = after["ib_bars"]
+    assert bars["close"].to_list() == [185.6, 184.3]
+    assert set(bars["load_id"]) == {"load-1"}
+    assert after["edgar_facts"]["period_start"].to_list() == [None]  # an instant has no start
+
+
+def test_quarantine_keeps_reason_payload_and_file(backend_settings):
+    with connect(backend_settings) as wh:
+        ensure_raw_schema(wh)
+        land(wh, _batches(), "load-1", "test")
+        row = wh.query("SELECT * FROM raw.quarantine").row(0, named=True)
+        audit = wh.query("SELECT table_name, rows_in, rows_inserted, rows_rejected "
+                         "FROM audit.loads ORDER BY table_name")
+    assert row["reason"] == "negative price: close=-1.0"
+    assert row["record_key"] == "AAPL|2024-01-04|TRADES"
+    assert row["file"] == "bars/AAPL.TRADES.json"
+    assert '"close": -1.0' in row["payload"]
+    assert audit.rows() == [("edgar_facts", 1, 1, 0), ("ib_bars", 2, 2, 1)]
+
+
+def test_a_failed_landing_stores_nothing(duckdb_settings):
+    broken = Batch("ib_bars", pl.DataFrame(schema=RAW_TABLES["ib_bars"].polars_schema))
+    broken.rows = pl.DataFrame({"symbol": ["AAPL"]})  # wrong shape: the insert must fail
+    with connect(duckdb_settings) as wh:
+        ensure_raw_schema(wh)
+        with pytest.raises((duckdb.Error, pl.exceptions.PolarsError)):
+            land(wh, [_batches()[1], broken], "load-1", "test")
+        assert wh.query("SELECT count(*) AS n FROM raw.edgar_facts")["n"][0] == 0
+
+
+def test_both_backends_create_the_same_columns(duckdb_settings, postgres_dsn):
+    from factor_mart.settings import Backend, Settings
+
+    columns = {}
+    postgres = Settings(backend=Backend.postgres, postgres_dsn=postgres_dsn)
+    for settings in (duckdb_settings, postgres):
+        with connect(settings) as wh:
+            ensure_raw_schema(wh)
+            columns[settings.backend] = wh.query(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'raw' ORDER BY table_name, ordinal_position").rows()
+    assert columns["duckdb"] == columns["postgres"]
+    assert len(columns["duckdb"]) == sum(len(t.columns) for t in RAW_TABLES.values())

@@ -1,0 +1,254 @@
+"""Extract: the SEC's raw JSON payloads, from a replay folder or from data.sec.gov.
+
+Both clients answer the same questions with the same shapes: ``company_facts(cik)`` returns the
+companyfacts body and ``submissions(cik)`` the submissions body followed by each paging file it
+names in ``filings.files``, unmerged. Every body is a ``Payload``: a dict that remembers where it
+came from, so rejected records can name their file.
+
+Errors: a CIK the source has no document for raises ``EmptyResultError`` (a missing replay file,
+an HTTP 404); a document that cannot be read raises ``PayloadError`` naming the file or URL.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from sec_edgar_api import EdgarClient
+from sec_edgar_api._constants import (
+    _BASE_URL_SEC_API,
+    BASE_URL_SUBMISSIONS,
+    BASE_URL_XBRL_COMPANY_FACTS,
+)
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from ingestion.batch import EmptyResultError, PayloadError
+from ingestion.edgar.params import normalize_cik
+
+_MAIN_FILE = re.compile(r"CIK(\d{10})\.json(?:\.gz)?")
+_PAGING_NAME = re.compile(r"CIK\d{10}-submissions-\d+\.json")
+TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+USER_AGENT_HELP = (
+    "set the environment variable SEC_USER_AGENT to 'Company Name email@example.com' "
+    "(the SEC refuses requests without a contact; see https://www.sec.gov/os/accessing-edgar-data)"
+)
+
+
+class Payload(dict):
+    """One JSON object as the SEC serves it, plus ``origin``: the file path or URL it came from."""
+
+    def __init__(self, body: dict[str, Any], origin: str) -> None:
+        super().__init__(body)
+        self.origin = origin
+
+
+def paging_names(main: Payload) -> list[str]:
+    """File names of the submissions paging files, in the order the main payload lists them."""
+    try:
+        files = main["filings"]["files"]
+        names = [entry["name"] for entry in files]
+    except (KeyError, TypeError) as error:
+        raise PayloadError(f"{main.origin}: no filings.files[].name ({error!r})") from None
+    for name in names:
+        if not isinstance(name, str) or not _PAGING_NAME.fullmatch(name):
+            raise PayloadError(f"{main.origin}: unexpected paging file name {name!r}")
+    return names
+
+
+def _named_page(main: Payload, read: Any, *args: Any) -> Payload:
+    """A paging file the main payload names; its absence means the payload is broken."""
+    try:
+        return read(*args)
+    except EmptyResultError as error:
+        raise PayloadError(f"{main.origin} names a paging file that is missing: {error}") from None
+
+
+def _parse_json(raw: bytes, origin: str) -> Payload:
+    try:
+        body = json.loads(raw)
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+        raise PayloadError(f"{origin}: not valid JSON ({error})") from None
+    if not isinstance(body, dict):
+        raise PayloadError(f"{origin}: expected a JSON object, got {type(body).__name__}")
+    return Payload(body, origin)
+
+
+class ReplayClient:
+    """Recorded payloads in the replay layout: ``companyfacts/`` and ``submissions/`` folders."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise NotADirectoryError(f"EDGAR replay folder {self.folder} does not exist")
+
+    def keys(self) -> list[str]:
+        """10-digit CIKs with a companyfacts or a main submissions file."""
+        found = {
+            match.group(1)
+            for sub in ("companyfacts", "submissions")
+            if (self.folder / sub).is_dir()
+            for path in (self.folder / sub).iterdir()
+            if (match := _MAIN_FILE.fullmatch(path.name))
+        }
+        return sorted(found)
+
+    def company_facts(self, cik: str | int) -> Payload:
+        """The companyfacts body for ``cik``."""
+        return self._read("companyfacts", f"CIK{normalize_cik(cik)}.json")
+
+    def submissions(self, cik: str | int) -> list[Payload]:
+        """The submissions body for ``cik``, then each paging file it names."""
+        main = self._read("submissions", f"CIK{normalize_cik(cik)}.json")
+        return [main, *(_named_page(main, self._read, "submissions", name)
+                        for name in paging_names(main))]
+
+    def _read(self, sub: str, name: str) -> Payload:
+        plain = self.folder / sub / name
+        zipped = plain.with_name(name + ".gz")
+        if plain.is_file():
+            return _parse_json(plain.read_bytes(), str(plain))
+        if zipped.is_file():
+            try:
+                raw = gzip.decompress(zipped.read_bytes())
+            except (OSError, EOFError, zlib.error) as error:
+                raise PayloadError(f"{zipped}: not a readable gzip file ({error})") from None
+            return _parse_json(raw, str(zipped))
+        raise EmptyResultError(f"no EDGAR file {plain} (nor {zipped.name})")
+
+
+class _TransientHTTPError(requests.HTTPError):
+    """An HTTP status worth retrying (rate limited or the server briefly unavailable)."""
+
+
+class _StatusError(requests.HTTPError):
+    """Any other HTTP error status."""
+
+
+def _raise_for_status(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    # A session hook runs inside the library's request, so the status is raised with the
+    # response attached (the library's own EdgarAPIError keeps only a message).
+    if response.status_code >= 400:
+        kind = _TransientHTTPError if response.status_code in TRANSIENT_STATUS else _StatusError
+        response.close()  # the body is never read: release the connection now
+        raise kind(f"HTTP {response.status_code} for {response.url}", response=response)
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    """No urllib3 retries (tenacity owns retrying) and a default timeout the library never sets."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(max_retries=0)
+        self.timeout = timeout
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
+
+
+class _SecEdgarClient(EdgarClient):
+    """``sec_edgar_api.EdgarClient`` with a base URL seam and access to one paging file.
+
+    The library builds every URL from its ``https://data.sec.gov`` constants and sends it through
+    ``_rate_limited_get`` (its process-wide 10 requests/s limiter); overriding that one method to
+    swap the host keeps the limiter and the library's URL building, without patching globals.
+    """
+
+    def __init__(self, user_agent: str, base_url: str | None, timeout: float) -> None:
+        super().__init__(user_agent)
+        self.base_url = (base_url or _BASE_URL_SEC_API).rstrip("/")
+        if base_url:
+            # The library pins Host to data.sec.gov; let requests derive it from the real URL.
+            self._session.headers.pop("Host", None)
+        for prefix in ("http://", "https://"):
+            self._session.mount(prefix, _TimeoutAdapter(timeout))
+        self._session.hooks["response"].append(_raise_for_status)
+
+    def url(self, sec_url: str) -> str:
+        """Where a data.sec.gov URL is fetched from (itself, or the same path under base_url)."""
+        if not sec_url.startswith(_BASE_URL_SEC_API):
+            raise ValueError(f"not a data.sec.gov URL: {sec_url}")
+        return self.base_url + sec_url.removeprefix(_BASE_URL_SEC_API)
+
+    def _rate_limited_get(self, url: str) -> Any:
+        return super()._rate_limited_get(self.url(url))
+
+    def get_submissions_page(self, name: str) -> Any:
+        """One submissions paging file, e.g. ``CIK0000320193-submissions-001.json``."""
+        return self._rate_limited_get(f"{BASE_URL_SUBMISSIONS}/{name}")
+
+
+def _is_transient(error: BaseException) -> bool:
+    return isinstance(error, _TransientHTTPError | requests.ConnectionError | requests.Timeout)
+
+
+class LiveClient:
+    """data.sec.gov through ``sec-edgar-api``: at most 10 requests/s, transient errors retried."""
+
+    def __init__(
+        self,
+        user_agent: str | None,
+        base_url: str | None = None,
+        ciks: Iterable[str | int] = (),
+        *,
+        timeout: float = 30.0,
+        attempts: int = 4,
+        backoff: float = 0.5,
+    ) -> None:
+        if not user_agent or not user_agent.strip():
+            raise ValueError(f"an SEC user agent is required: {USER_AGENT_HELP}")
+        if "@" not in user_agent:
+            raise ValueError(f"SEC user agent {user_agent!r} has no e-mail address: "
+                             f"{USER_AGENT_HELP}")
+        self._http = _SecEdgarClient(user_agent.strip(), base_url, timeout)
+        self._ciks = [normalize_cik(cik) for cik in ciks]
+        self._retrying = Retrying(
+            stop=stop_after_attempt(attempts),
+            wait=wait_exponential_jitter(multiplier=backoff, max=30 * backoff),
+            retry=retry_if_exception(_is_transient),
+            reraise=True,
+        )
+
+    def keys(self) -> list[str]:
+        """The CIKs this client was configured with (data.sec.gov cannot list companies)."""
+        return list(self._ciks)
+
+    def company_facts(self, cik: str | int) -> Payload:
+        """The companyfacts body for ``cik``."""
+        cik = normalize_cik(cik)
+        url = self._http.url(f"{BASE_URL_XBRL_COMPANY_FACTS}/CIK{cik}.json")
+        return self._get(url, self._http.get_company_facts, cik)
+
+    def submissions(self, cik: str | int) -> list[Payload]:
+        """The submissions body for ``cik`` (unmerged), then each paging file it names."""
+        cik = normalize_cik(cik)
+        url = self._http.url(f"{BASE_URL_SUBMISSIONS}/CIK{cik}.json")
+        main = self._get(url, self._http.get_submissions, cik, handle_pagination=False)
+        pages = [
+            _named_page(main, self._get, self._http.url(f"{BASE_URL_SUBMISSIONS}/{name}"),
+                        self._http.get_submissions_page, name)
+            for name in paging_names(main)
+        ]
+        return [main, *pages]
+
+    def _get(self, url: str, call: Any, *args: Any, **kwargs: Any) -> Payload:
+        try:
+            body = self._retrying(call, *args, **kwargs)
+        except _StatusError as error:
+            if error.response is not None and error.response.status_code == 404:
+                raise EmptyResultError(f"{url}: not found (HTTP 404)") from None
+            raise PayloadError(f"{url}: {error}") from None
+        except requests.JSONDecodeError as error:
+            raise PayloadError(f"{url}: not valid JSON ({error})") from None
+        except requests.RequestException as error:
+            raise PayloadError(f"{url}: request failed after retries ({error})") from None
+        if not isinstance(body, dict):
+            raise PayloadError(f"{url}: expected a JSON object, got {type(body).__name__}")
+        return Payload(body, url)

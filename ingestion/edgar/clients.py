@@ -11,10 +11,8 @@ an HTTP 404); a document that cannot be read raises ``PayloadError`` naming the 
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
-import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from ingestion.batch import EmptyResultError, PayloadError
 from ingestion.edgar.params import normalize_cik
+from ingestion.files import recorded_bytes
 
 _MAIN_FILE = re.compile(r"CIK(\d{10})\.json(?:\.gz)?")
 _PAGING_NAME = re.compile(r"CIK\d{10}-submissions-\d+\.json")
@@ -110,17 +109,11 @@ class ReplayClient:
                         for name in paging_names(main))]
 
     def _read(self, sub: str, name: str) -> Payload:
-        plain = self.folder / sub / name
-        zipped = plain.with_name(name + ".gz")
-        if plain.is_file():
-            return _parse_json(plain.read_bytes(), str(plain))
-        if zipped.is_file():
-            try:
-                raw = gzip.decompress(zipped.read_bytes())
-            except (OSError, EOFError, zlib.error) as error:
-                raise PayloadError(f"{zipped}: not a readable gzip file ({error})") from None
-            return _parse_json(raw, str(zipped))
-        raise EmptyResultError(f"no EDGAR file {plain} (nor {zipped.name})")
+        try:
+            raw, path = recorded_bytes(self.folder / sub / name)
+        except FileNotFoundError as missing:
+            raise EmptyResultError(f"EDGAR: {missing}") from None
+        return _parse_json(raw, str(path))
 
 
 class _TransientHTTPError(requests.HTTPError):

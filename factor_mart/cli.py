@@ -16,17 +16,20 @@ from factor_mart.warehouse import LandingReport, connect, ensure_raw_schema, lan
 from ingestion.batch import PayloadError
 
 app = typer.Typer(help="Factor Mart: a point-in-time-correct equity factor warehouse.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console()
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    record: Annotated[bool, typer.Option(help="keep the runs in $DAGSTER_HOME for the UI "
+                                              "(slow where fsync is slow)")] = False,
+) -> None:
     """Materialize every asset on the bundled sample into the DuckDB file, then summarise."""
     from factor_mart.demo import run_demo
 
     settings = Settings(source_mode=SourceMode.replay)
-    run_demo(settings, console)
+    run_demo(settings, console, record=record)
     print_summary(settings)
 
 

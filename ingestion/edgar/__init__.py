@@ -5,9 +5,9 @@
 """
 
 from ingestion.edgar.clients import LiveClient, Payload, ReplayClient
-from ingestion.edgar.fetcher import fetch
+from ingestion.edgar.fetcher import fetch, latest_accession
 from ingestion.edgar.params import CompanyQuery, normalize_cik
 from ingestion.edgar.transform import SOURCE
 
 __all__ = ["SOURCE", "CompanyQuery", "LiveClient", "Payload", "ReplayClient", "fetch",
-           "normalize_cik"]
+           "latest_accession", "normalize_cik"]

@@ -46,6 +46,7 @@ class Payload(dict):
     def __init__(self, body: dict[str, Any], origin: str) -> None:
         super().__init__(body)
         self.origin = origin
+        self.missing_pages: dict[str, str] = {}  # paging file name -> why it could not be read
 
 
 def paging_names(main: Payload) -> list[str]:
@@ -61,12 +62,16 @@ def paging_names(main: Payload) -> list[str]:
     return names
 
 
-def _named_page(main: Payload, read: Any, *args: Any) -> Payload:
-    """A paging file the main payload names; its absence means the payload is broken."""
-    try:
-        return read(*args)
-    except EmptyResultError as error:
-        raise PayloadError(f"{main.origin} names a paging file that is missing: {error}") from None
+def _named_pages(main: Payload, read: Any, requests: list[tuple[str, tuple]]) -> list[Payload]:
+    """The paging files the main payload names. A missing one is noted on ``main`` (and
+    quarantined by the transform) so that the filings that do exist still load."""
+    pages = []
+    for name, args in requests:
+        try:
+            pages.append(read(*args))
+        except EmptyResultError as error:
+            main.missing_pages[name] = f"{main.origin} names a paging file that is missing: {error}"
+    return pages
 
 
 def _parse_json(raw: bytes, origin: str) -> Payload:
@@ -105,8 +110,8 @@ class ReplayClient:
     def submissions(self, cik: str | int) -> list[Payload]:
         """The submissions body for ``cik``, then each paging file it names."""
         main = self._read("submissions", f"CIK{normalize_cik(cik)}.json")
-        return [main, *(_named_page(main, self._read, "submissions", name)
-                        for name in paging_names(main))]
+        requests = [(name, ("submissions", name)) for name in paging_names(main)]
+        return [main, *_named_pages(main, self._read, requests)]
 
     def _read(self, sub: str, name: str) -> Payload:
         try:
@@ -224,12 +229,10 @@ class LiveClient:
         cik = normalize_cik(cik)
         url = self._http.url(f"{BASE_URL_SUBMISSIONS}/CIK{cik}.json")
         main = self._get(url, self._http.get_submissions, cik, handle_pagination=False)
-        pages = [
-            _named_page(main, self._get, self._http.url(f"{BASE_URL_SUBMISSIONS}/{name}"),
-                        self._http.get_submissions_page, name)
-            for name in paging_names(main)
-        ]
-        return [main, *pages]
+        requests = [(name, (self._http.url(f"{BASE_URL_SUBMISSIONS}/{name}"),
+                            self._http.get_submissions_page, name))
+                    for name in paging_names(main)]
+        return [main, *_named_pages(main, self._get, requests)]
 
     def _get(self, url: str, call: Any, *args: Any, **kwargs: Any) -> Payload:
         try:

@@ -59,3 +59,14 @@ def fetch(client: EdgarClient, key: str | int, start: date | None = None,
         else Batch.from_records(EDGAR_FILINGS.name, []),
         companies_batch(pages) if pages else Batch.from_records(EDGAR_COMPANIES.name, []),
     ]
+
+
+def latest_accession(client: EdgarClient, key: str | int) -> str | None:
+    """The accession number of the company's most recently accepted filing (None if none)."""
+    pages = _or_none(client.submissions, CompanyQuery(cik=key).cik)
+    if not pages:
+        return None
+    filings = filings_batch(pages[:1]).rows  # the main page holds the newest filings
+    if filings.is_empty():
+        return None
+    return filings.sort("accepted_at", "accession_number")["accession_number"][-1]

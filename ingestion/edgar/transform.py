@@ -257,6 +257,10 @@ def filings_batch(pages: Sequence[Mapping[str, Any]], start: date | None = None,
                  payload={name.removeprefix("_raw_"): r[name] for name in raw_names},
                  file=r["_origin"])
         for r in frame.filter(pl.col("_reason").is_not_null()).iter_rows(named=True)
+    ] + [
+        Rejected(SOURCE, EDGAR_FILINGS.name, f"{cik}/{name}", "missing paging file",
+                 {"name": name, "error": error}, getattr(pages[0], "origin", None))
+        for name, error in getattr(pages[0], "missing_pages", {}).items()
     ]
     return Batch(EDGAR_FILINGS.name, rows.select(EDGAR_FILINGS.polars_schema.names()), rejected)
 

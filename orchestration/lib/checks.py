@@ -1,6 +1,5 @@
 """Asset checks every raw table gets: it has rows, and nothing claims to be from the future."""
 
-from __future__ import annotations
 
 import dagster as dg
 

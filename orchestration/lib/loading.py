@@ -1,6 +1,5 @@
 """The raw-table multi-asset shared by every source: fetch partition keys, land, report."""
 
-from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date

@@ -1,6 +1,5 @@
 """Partitions shared across folders (bars and the incremental dbt models use the same days)."""
 
-from __future__ import annotations
 
 import dagster as dg
 

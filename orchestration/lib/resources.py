@@ -1,6 +1,5 @@
 """Dagster resources: the warehouse and the source clients, both configured from settings."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ class WarehouseResource(dg.ConfigurableResource):
     postgres_dsn: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> WarehouseResource:
+    def from_settings(cls, settings: Settings) -> "WarehouseResource":
         return cls(backend=settings.backend.value, duckdb_path=str(settings.duckdb_path),
                    postgres_dsn=settings.postgres_dsn)
 
@@ -46,7 +45,7 @@ class SourcesResource(dg.ConfigurableResource):
     synthetic_seed: int = 7
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SourcesResource:
+    def from_settings(cls, settings: Settings) -> "SourcesResource":
         return cls(mode=settings.source_mode.value, replay_dir=str(settings.replay_dir),
                    synthetic_symbols=settings.synthetic_symbols,
                    synthetic_years=settings.synthetic_years,

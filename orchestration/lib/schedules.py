@@ -1,6 +1,5 @@
 """Schedules over entity-partitioned sources: one run covering every partition."""
 
-from __future__ import annotations
 
 import dagster as dg
 

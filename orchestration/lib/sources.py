@@ -1,6 +1,5 @@
 """Which client each source uses (replay / synthetic / live), chosen by settings."""
 
-from __future__ import annotations
 
 import importlib
 from functools import cache
@@ -36,19 +35,17 @@ def make_client(source: str, settings: Settings):
                              settings.synthetic_seed)
         return getattr(universe, f"{source}_client")()
     if source == "edgar":
-        return module.LiveClient(user_agent=settings.require("sec_user_agent"))
+        return module.LiveClient(user_agent=settings.require("sec_user_agent"),
+                                 ciks=settings.edgar_ciks)
     if source == "fred":
-        return module.LiveClient(api_key=settings.require("fred_api_key"))
+        return module.LiveClient(api_key=settings.require("fred_api_key"),
+                                 series_ids=settings.fred_series)
+    # Per-symbol checkpoints let an interrupted IB history load resume where it stopped.
     return module.LiveClient(host=settings.ib_host, port=settings.ib_port,
-                             client_id=settings.ib_client_id)
+                             client_id=settings.ib_client_id, symbols=settings.ib_symbols,
+                             state_dir=str(settings.duckdb_path.parent / "ib_checkpoints"))
 
 
 def source_keys(source: str, settings: Settings) -> list[str]:
-    """Partition keys of a source: CIKs, series ids or symbols."""
-    if settings.source_mode is SourceMode.live:
-        configured = {"edgar": settings.edgar_ciks, "fred": settings.fred_series,
-                      "ibkr": settings.ib_symbols}[source]
-        if source == "edgar":
-            return [c.zfill(10) for c in configured]
-        return list(configured)
+    """Partition keys of a source: CIKs, series ids or symbols (live: the configured lists)."""
     return sorted(make_client(source, settings).keys())

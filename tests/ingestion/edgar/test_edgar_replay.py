@@ -9,7 +9,7 @@ import pytest
 from edgar_fixtures import FIXTURES, read_fixture
 
 from ingestion.batch import EmptyResultError, PayloadError
-from ingestion.edgar import SOURCE, ReplayClient, fetch
+from ingestion.edgar import SOURCE, ReplayClient, fetch, latest_accession
 from ingestion.raw_schema import RAW_TABLES
 
 
@@ -152,12 +152,16 @@ def test_truncated_gzip_names_the_file(tmp_path):
         ReplayClient(tmp_path).company_facts(1997711)
 
 
-def test_missing_paging_file_is_a_broken_payload(tmp_path):
+def test_missing_paging_file_is_quarantined_and_the_main_page_loads(tmp_path):
     (tmp_path / "submissions").mkdir()
     main = tmp_path / "submissions/CIK0001318605.json.gz"
     shutil.copy(FIXTURES / "submissions/CIK0001318605.json.gz", main)
-    with pytest.raises(PayloadError, match=f"{main} names a paging file that is missing"):
-        fetch(ReplayClient(tmp_path), 1318605)
+    filings = by_table(fetch(ReplayClient(tmp_path), 1318605))["edgar_filings"]
+    assert filings.rows.height == 1000  # the recent page; the 720 older filings are missing
+    [missing] = filings.rejected
+    assert (missing.record_key, missing.reason) == (
+        "1318605/CIK0001318605-submissions-001.json", "missing paging file")
+    assert f"{main} names a paging file that is missing" in missing.payload["error"]
 
 
 def test_payload_of_another_company_is_refused(tmp_path):
@@ -171,3 +175,8 @@ def test_payload_of_another_company_is_refused(tmp_path):
 def test_missing_folder_is_named(tmp_path):
     with pytest.raises(NotADirectoryError, match="nowhere"):
         ReplayClient(tmp_path / "nowhere")
+
+
+def test_latest_accession_is_the_newest_accepted_filing(replay):
+    # Tesla's 10-K for 2025 (accepted 2026-01-29) is the newest filing in the recording.
+    assert latest_accession(replay, "1318605") == "0001628280-26-003952"

@@ -51,7 +51,7 @@ def land_keys(context: dg.AssetExecutionContext, source: str, keys: list[str],
               start: date | None, end: date | None) -> tuple[LandingReport, dict[str, str]]:
     """Fetch and land each key; a payload that cannot be read is reported and skipped."""
     module, client = adapter(source), sources.client(source)
-    total, failed = LandingReport(context.run_id), {}
+    total, failed = LandingReport(context.run.run_id), {}
     with warehouse.connect() as wh:
         for key in keys:
             try:
@@ -60,7 +60,7 @@ def land_keys(context: dg.AssetExecutionContext, source: str, keys: list[str],
                 failed[key] = str(exc)
                 context.log.error(f"{source} {key}: {exc}")
                 continue
-            total.merge(land(wh, batches, context.run_id, source, key))
+            total.merge(land(wh, batches, context.run.run_id, source, key))
     if keys and len(failed) == len(keys):
         raise dg.Failure(f"every {source} payload failed to load",
                          metadata={"errors": dg.MetadataValue.json(failed)})

@@ -10,8 +10,7 @@ from orchestration.defs.edgar.sensors import new_filings
 
 def build(settings: Settings) -> dg.Definitions:
     partitions = companies(settings)
-    job = dg.define_asset_job("edgar_job", selection=dg.AssetSelection.groups("raw_edgar"),
-                              partitions_def=partitions)
+    job = dg.define_asset_job("edgar_job", selection=dg.AssetSelection.groups("raw_edgar"))
     return dg.Definitions(assets=[land_edgar(partitions)], asset_checks=edgar_checks(),
                           jobs=[job], schedules=[edgar_daily(job, partitions)],
                           sensors=[new_filings(job, partitions)])

@@ -9,7 +9,6 @@ from orchestration.defs.fred.schedules import fred_daily
 
 def build(settings: Settings) -> dg.Definitions:
     partitions = series(settings)
-    job = dg.define_asset_job("fred_job", selection=dg.AssetSelection.groups("raw_fred"),
-                              partitions_def=partitions)
+    job = dg.define_asset_job("fred_job", selection=dg.AssetSelection.groups("raw_fred"))
     return dg.Definitions(assets=[land_fred(partitions)], asset_checks=fred_checks(),
                           jobs=[job], schedules=[fred_daily(job, partitions)])

@@ -9,7 +9,6 @@ from orchestration.lib.partitions import trading_days
 
 def build(settings: Settings) -> dg.Definitions:
     partitions = trading_days(settings)
-    job = dg.define_asset_job("ibkr_job", selection=dg.AssetSelection.groups("raw_ibkr"),
-                              partitions_def=partitions)
+    job = dg.define_asset_job("ibkr_job", selection=dg.AssetSelection.groups("raw_ibkr"))
     return dg.Definitions(assets=[land_ibkr(partitions)], asset_checks=ibkr_checks(),
                           jobs=[job], schedules=[bars_after_close(job)])

@@ -1,0 +1,1 @@
+"""Polars factor code, the factor catalog, normalisation and evaluation: pure functions."""

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from factor_mart.settings import Settings
+from orchestration.defs.dbt import definitions as dbt
 from orchestration.defs.edgar import definitions as edgar
 from orchestration.defs.fred import definitions as fred
 from orchestration.defs.ibkr import definitions as ibkr
@@ -15,6 +16,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         edgar.build(settings),
         fred.build(settings),
         ibkr.build(settings),
+        dbt.build(settings),
         dg.Definitions(resources={
             "warehouse": WarehouseResource.from_settings(settings),
             "sources": SourcesResource.from_settings(settings),

@@ -25,9 +25,8 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     yield from dbt.cli(args, context=context).stream()
 
 
-def partition_window_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
-    """The run's partition window as the dbt vars min_date / max_date (inclusive dates)."""
-    window = context.partition_time_window
+def partition_window_vars(window: dg.TimeWindow) -> dict[str, str]:
+    """A run's partition window as the dbt vars min_date / max_date (inclusive dates)."""
     return {"min_date": window.start.date().isoformat(),
             "max_date": (window.end - timedelta(days=1)).date().isoformat()}
 
@@ -50,6 +49,7 @@ def incremental_dbt_models(partitions_def: dg.TimeWindowPartitionsDefinition
                 pool=POOL)
     def _incremental(context: dg.AssetExecutionContext, dbt: DbtCliResource,
                      warehouse: WarehouseResource) -> Iterator[Any]:
-        yield from _build(context, dbt, warehouse, partition_window_vars(context))
+        yield from _build(context, dbt, warehouse,
+                          partition_window_vars(context.partition_time_window))
 
     return _incremental

@@ -1,0 +1,105 @@
+"""Module-wide warehouses for the dbt tests: raw data landed once per backend, dbt built once."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import psycopg
+import pytest
+from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+from dbt.cli.main import dbtRunner
+from dbt_raw_data import all_batches
+
+from factor_mart.settings import PROJECT_ROOT, Backend, Settings
+from factor_mart.warehouse import connect, ensure_raw_schema, land
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+PG_ADMIN_DSN = os.environ.get("FACTOR_MART_TEST_PG_DSN",
+                              "postgresql://postgres@127.0.0.1:5432/postgres")
+# The marts this helper owns, with everything upstream (fundamentals are tested on their own).
+BUILD_SELECTION = ["+dim_calendar", "+dim_security", "+dim_macro_series", "+fct_macro_asof",
+                   "+fct_prices_daily", "+int_universe_daily"]
+
+
+class DbtBuildError(RuntimeError):
+    """dbt build failed; the message lists the failing nodes."""
+
+
+def run_dbt(settings: Settings, args: list[str], target_path: Path):
+    """Run one dbt command in-process against ``settings``' warehouse; raise if it fails."""
+    env = settings.dbt_env()
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        result = dbtRunner().invoke([
+            *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(target_path), "--log-path", str(target_path / "logs"),
+            "--target", settings.backend.value, "--no-partial-parse", "--quiet",
+        ])
+    finally:
+        # dbt-duckdb keeps the database open in-process; let go of the file lock so other
+        # processes (the Dagster-run dbt, a second connection mode) can open it.
+        DuckDBConnectionManager.close_all_connections()
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    if not result.success:
+        failures = [f"{r.node.unique_id}: {r.status} {r.message}"
+                    for r in (result.result or []) if str(r.status) in ("error", "fail")]
+        raise DbtBuildError(f"dbt {' '.join(args)} failed on {settings.backend}: "
+                            f"{failures or result.exception}")
+    return result
+
+
+def query(settings: Settings, sql: str) -> pl.DataFrame:
+    """Run one statement on a built warehouse and return its rows."""
+    with connect(settings) as warehouse:
+        return warehouse.query(sql)
+
+
+def land_sample(settings: Settings) -> None:
+    with connect(settings) as warehouse:
+        ensure_raw_schema(warehouse)
+        for source, batches in all_batches().items():
+            land(warehouse, batches, load_id=f"test-{source}", source=source)
+
+
+def build_warehouse(settings: Settings, target_path: Path) -> Settings:
+    land_sample(settings)
+    run_dbt(settings, ["build", "--select", *BUILD_SELECTION], target_path)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def duckdb_warehouse(tmp_path_factory) -> Settings:
+    """A DuckDB file with the sample landed and the models built (tests included)."""
+    folder = tmp_path_factory.mktemp("dbt_duckdb")
+    settings = Settings(backend=Backend.duckdb, duckdb_path=folder / "warehouse.duckdb")
+    return build_warehouse(settings, folder / "target")
+
+
+@pytest.fixture(scope="session")
+def postgres_warehouse(tmp_path_factory) -> Iterator[Settings]:
+    """A fresh PostgreSQL database with the sample landed and built; dropped afterwards.
+
+    Skips without a server, except under CI=true where a missing server fails.
+    """
+    try:
+        psycopg.connect(PG_ADMIN_DSN, connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL is required in CI but unreachable at {PG_ADMIN_DSN}: {error}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_DSN}")
+    name = f"fm_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        settings = Settings(backend=Backend.postgres,
+                            postgres_dsn=PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}")
+        yield build_warehouse(settings, tmp_path_factory.mktemp("dbt_postgres") / "target")
+    finally:
+        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

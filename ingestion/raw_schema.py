@@ -82,6 +82,14 @@ EDGAR_COMPANIES = _table(
     fiscal_year_end=TEXT,
     state_of_incorporation=TEXT,
 )
+EDGAR_TICKERS = _table(
+    "edgar_tickers",
+    ("cik", "ticker"),
+    "SEC's ticker -> CIK map (company_tickers.json); available_at: when the map was recorded.",
+    cik=INT,
+    ticker=TEXT,
+    title=TEXT,
+)
 FRED_SERIES = _table(
     "fred_series",
     ("series_id", "last_updated"),
@@ -141,6 +149,7 @@ RAW_TABLES: dict[str, RawTable] = {
         EDGAR_FACTS,
         EDGAR_FILINGS,
         EDGAR_COMPANIES,
+        EDGAR_TICKERS,
         FRED_SERIES,
         FRED_OBSERVATIONS,
         IB_BARS,

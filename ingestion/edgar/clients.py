@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,9 @@ from ingestion.edgar.params import normalize_cik
 from ingestion.files import recorded_bytes
 
 _MAIN_FILE = re.compile(r"CIK(\d{10})\.json(?:\.gz)?")
+# www.sec.gov/files/company_tickers.json, recorded as company_tickers[_YYYY-MM-DD].json[.gz]
+TICKERS_URL = "https://www.sec.gov/files/company_tickers.json"
+_TICKERS_FILE = re.compile(r"company_tickers(?:_(\d{4}-\d{2}-\d{2}))?\.json(?:\.gz)?")
 _PAGING_NAME = re.compile(r"CIK\d{10}-submissions-\d+\.json")
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 USER_AGENT_HELP = (
@@ -41,11 +46,14 @@ USER_AGENT_HELP = (
 
 
 class Payload(dict):
-    """One JSON object as the SEC serves it, plus ``origin``: the file path or URL it came from."""
+    """One JSON object as the SEC serves it, plus ``origin``: the file path or URL it came from,
+    and ``recorded_at`` (naive UTC) where the body itself carries no date (the ticker map)."""
 
-    def __init__(self, body: dict[str, Any], origin: str) -> None:
+    def __init__(self, body: dict[str, Any], origin: str,
+                 recorded_at: datetime | None = None) -> None:
         super().__init__(body)
         self.origin = origin
+        self.recorded_at = recorded_at
         self.missing_pages: dict[str, str] = {}  # paging file name -> why it could not be read
 
 
@@ -113,6 +121,21 @@ class ReplayClient:
         requests = [(name, ("submissions", name)) for name in paging_names(main)]
         return [main, *_named_pages(main, self._read, requests)]
 
+    @cache  # noqa: B019 (one map per client; clients live as long as a load)
+    def company_tickers(self) -> Payload | None:
+        """The newest recorded ticker map, dated by its file name (else its modification time)."""
+        found = sorted(p for p in self.folder.iterdir() if _TICKERS_FILE.fullmatch(p.name))
+        if not found:
+            return None
+        path = found[-1]
+        day = _TICKERS_FILE.fullmatch(path.name).group(1)
+        recorded = (datetime.fromisoformat(day) if day else
+                    datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None))
+        raw, _ = recorded_bytes(path.with_name(path.name.removesuffix(".gz")))
+        payload = _parse_json(raw, str(path))
+        payload.recorded_at = recorded
+        return payload
+
     def _read(self, sub: str, name: str) -> Payload:
         try:
             raw, path = recorded_bytes(self.folder / sub / name)
@@ -162,9 +185,11 @@ class _SecEdgarClient(EdgarClient):
     def __init__(self, user_agent: str, base_url: str | None, timeout: float) -> None:
         super().__init__(user_agent)
         self.base_url = (base_url or _BASE_URL_SEC_API).rstrip("/")
-        if base_url:
-            # The library pins Host to data.sec.gov; let requests derive it from the real URL.
-            self._session.headers.pop("Host", None)
+        # The library pins Host to data.sec.gov; let requests derive it from the URL, since the
+        # ticker map lives on www.sec.gov (and tests point base_url at a local stand-in).
+        self._session.headers.pop("Host", None)
+        self.tickers_url = (f"{self.base_url}/files/company_tickers.json" if base_url
+                            else TICKERS_URL)
         for prefix in ("http://", "https://"):
             self._session.mount(prefix, _TimeoutAdapter(timeout))
         self._session.hooks["response"].append(_raise_for_status)
@@ -181,6 +206,10 @@ class _SecEdgarClient(EdgarClient):
     def get_submissions_page(self, name: str) -> Any:
         """One submissions paging file, e.g. ``CIK0000320193-submissions-001.json``."""
         return self._rate_limited_get(f"{BASE_URL_SUBMISSIONS}/{name}")
+
+    def get_company_tickers(self) -> Any:
+        """The SEC's ticker -> CIK map, through the same rate limiter."""
+        return super()._rate_limited_get(self.tickers_url)
 
 
 def _is_transient(error: BaseException) -> bool:
@@ -233,6 +262,17 @@ class LiveClient:
                             self._http.get_submissions_page, name))
                     for name in paging_names(main)]
         return [main, *_named_pages(main, self._get, requests)]
+
+    @cache  # noqa: B019 (one map per client; clients live as long as a load)
+    def company_tickers(self) -> Payload | None:
+        """The SEC's current ticker -> CIK map, dated when it was fetched."""
+        fetched = datetime.now(UTC).replace(tzinfo=None)
+        try:
+            payload = self._get(self._http.tickers_url, self._http.get_company_tickers)
+        except EmptyResultError:
+            return None
+        payload.recorded_at = fetched
+        return payload
 
     def _get(self, url: str, call: Any, *args: Any, **kwargs: Any) -> Payload:
         try:

@@ -13,6 +13,7 @@ from ingestion.edgar.transform import (
     facts_batch,
     filings_batch,
     payload_cik,
+    tickers_batch,
 )
 from ingestion.raw_schema import EDGAR_COMPANIES, EDGAR_FACTS, EDGAR_FILINGS
 
@@ -38,7 +39,7 @@ def _check_cik(payload: Payload, expected: str) -> None:
 
 def fetch(client: EdgarClient, key: str | int, start: date | None = None,
           end: date | None = None) -> list[Batch]:
-    """Batches for ``edgar_facts``, ``edgar_filings`` and ``edgar_companies`` for one CIK.
+    """Batches for ``edgar_facts``, ``edgar_filings``, ``edgar_companies`` and ``edgar_tickers``.
 
     ``start``/``end`` keep facts and filings filed in that window (inclusive). A company without
     companyfacts (an individual filer, say) still yields its filings; a CIK with neither
@@ -58,6 +59,9 @@ def fetch(client: EdgarClient, key: str | int, start: date | None = None,
         filings_batch(pages, query.start, query.end) if pages
         else Batch.from_records(EDGAR_FILINGS.name, []),
         companies_batch(pages) if pages else Batch.from_records(EDGAR_COMPANIES.name, []),
+        # The synthetic universe has no ticker map: its submissions carry the tickers.
+        tickers_batch(client.company_tickers() if hasattr(client, "company_tickers") else None,
+                      int(query.cik)),
     ]
 
 

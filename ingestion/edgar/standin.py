@@ -73,6 +73,9 @@ class EdgarStandIn:
         return None
 
     def _file(self, path: str) -> Path | None:
+        if path == "/files/company_tickers.json":  # www.sec.gov's ticker map
+            found = sorted(self.folder.glob("company_tickers*.json*"))
+            return found[-1] if found else None
         for pattern, sub in _ROUTES:
             if match := pattern.fullmatch(path):
                 plain = self.folder / sub / match.group(1)

@@ -16,7 +16,7 @@ import polars as pl
 
 from ingestion.batch import Batch, PayloadError, Rejected
 from ingestion.edgar.params import cik_to_int
-from ingestion.raw_schema import EDGAR_COMPANIES, EDGAR_FACTS, EDGAR_FILINGS
+from ingestion.raw_schema import EDGAR_COMPANIES, EDGAR_FACTS, EDGAR_FILINGS, EDGAR_TICKERS
 
 SOURCE = "edgar"
 _DATE = "%Y-%m-%d"
@@ -301,3 +301,34 @@ def companies_batch(pages: Sequence[Mapping[str, Any]]) -> Batch:
         rejected = [Rejected(SOURCE, EDGAR_COMPANIES.name, str(cik), reason, payload, origin)]
         return Batch.from_records(EDGAR_COMPANIES.name, [], rejected)
     return Batch.from_records(EDGAR_COMPANIES.name, [row])
+
+
+def _tickers_by_cik(payload: Mapping[str, Any]) -> dict[int, list[tuple[str, Mapping]]]:
+    """The map's entries grouped by CIK, built once per payload (a load asks per company)."""
+    index = getattr(payload, "_by_cik", None)
+    if index is None:
+        index = {}
+        for position, entry in payload.items():
+            if isinstance(entry, Mapping) and str(entry.get("cik_str", "")).isdigit():
+                index.setdefault(int(entry["cik_str"]), []).append((position, entry))
+        if hasattr(payload, "__dict__"):
+            payload._by_cik = index
+    return index
+
+
+def tickers_batch(payload: Mapping[str, Any] | None, cik: int) -> Batch:
+    """``edgar_tickers``: the ticker map's rows for one company (none if there is no map)."""
+    if payload is None:
+        return Batch.from_records(EDGAR_TICKERS.name, [])
+    origin = getattr(payload, "origin", None)
+    recorded_at = getattr(payload, "recorded_at", None)
+    rows, rejected = [], []
+    for position, entry in _tickers_by_cik(payload).get(cik, []):
+        ticker = _text(entry.get("ticker"))
+        if ticker is None:
+            rejected.append(Rejected(SOURCE, EDGAR_TICKERS.name, f"{cik}/{position}",
+                                     "missing field 'ticker'", dict(entry), origin))
+            continue
+        rows.append({"cik": cik, "ticker": ticker, "title": _text(entry.get("title")),
+                     "available_at": recorded_at})
+    return Batch.from_records(EDGAR_TICKERS.name, rows, rejected)

@@ -2,7 +2,7 @@ import dagster as dg
 
 from orchestration.lib.loading import raw_source_asset
 
-TABLES = ("edgar_facts", "edgar_filings", "edgar_companies")
+TABLES = ("edgar_facts", "edgar_filings", "edgar_companies", "edgar_tickers")
 
 
 def land_edgar(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:

@@ -25,7 +25,7 @@ def test_keys_are_the_ciks_with_a_companyfacts_or_main_submissions_file(replay):
 
 def test_apple_facts_every_version_with_real_values(replay):
     batches = by_table(fetch(replay, "CIK0000320193"))
-    assert list(batches) == ["edgar_facts", "edgar_filings", "edgar_companies"]
+    assert list(batches) == ["edgar_facts", "edgar_filings", "edgar_companies", "edgar_tickers"]
     facts = batches["edgar_facts"]
     assert facts.rows.schema == RAW_TABLES["edgar_facts"].polars_schema
     assert facts.rejected == []
@@ -180,3 +180,9 @@ def test_missing_folder_is_named(tmp_path):
 def test_latest_accession_is_the_newest_accepted_filing(replay):
     # Tesla's 10-K for 2025 (accepted 2026-01-29) is the newest filing in the recording.
     assert latest_accession(replay, "1318605") == "0001628280-26-003952"
+
+
+def test_ticker_map_rows_for_the_company_dated_by_the_recording(replay):
+    tickers = by_table(fetch(replay, 320193))["edgar_tickers"].rows
+    assert tickers.select("cik", "ticker", "title").rows() == [(320193, "AAPL", "Apple Inc.")]
+    assert tickers["available_at"].to_list() == [datetime(2024, 5, 31)]

@@ -15,7 +15,10 @@ CADENCES = ("daily", "weekly", "monthly", "quarterly")
 DIRECTIONS = {1: "higher is better", -1: "lower is better", 0: "neutral"}
 
 # Modules whose import registers a family's factors; extend as families are built.
-FAMILY_MODULES = {"technical": "factor_models.technical"}
+FAMILY_MODULES = {"technical": "factor_models.technical",
+                  "fundamental": "factor_models.fundamental",
+                  "macro": "factor_models.macro",
+                  "cross_source": "factor_models.cross_source"}
 
 _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 

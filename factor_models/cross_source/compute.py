@@ -1,0 +1,120 @@
+"""Compute the cross-source family: one row per (date, symbol) of the bars."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from factor_models.catalog import Factor, by_family, get
+from factor_models.cross_source.betas import BETAS, known_betas
+from factor_models.cross_source.define import (
+    FUNDAMENTAL_COMPONENTS,
+    GROWTH_CONSISTENCY_SESSIONS,
+    TECHNICAL_COMPONENTS,
+    with_zscores,
+    z,
+)
+from factor_models.inputs import FactorInputs
+from factor_models.macro import compute_macro_panel
+from factor_models.macro.panel import validated_macro
+from factor_models.regime import compute_regime
+from factor_models.technical import compute_technical, validated_bars
+
+KEY = ("date", "symbol")
+CREDIT_Z_SESSIONS = 252
+
+
+def _selected(factors: Sequence[str] | None) -> list[Factor]:
+    if factors is None:
+        return by_family("cross_source")
+    chosen = [get(name) for name in factors]
+    wrong = [f.name for f in chosen if f.family != "cross_source"]
+    if wrong:
+        raise ValueError(f"not cross_source factors: {wrong}")
+    return chosen
+
+
+def _components(frame: pl.DataFrame | None, names: tuple[str, ...]) -> pl.DataFrame | None:
+    """The key and the named columns of a family's wide frame; absent columns become null."""
+    if frame is None:
+        return None
+    return frame.select(
+        pl.col("date").cast(pl.Date), pl.col("symbol").cast(pl.String),
+        *(pl.col(n).cast(pl.Float64) if n in frame.columns else pl.lit(None, pl.Float64).alias(n)
+          for n in names))
+
+
+def _sign(values: pl.Expr) -> pl.Expr:
+    return pl.when(values.is_not_null()).then(values.sign().cast(pl.Float64))
+
+
+def macro_conditions(macro_wide: pl.DataFrame) -> pl.DataFrame:
+    """Per-date conditions the interactions use, from as-of macro factors and the regime."""
+    spread = pl.col("credit_spread_hy")
+    mean = spread.rolling_mean(CREDIT_Z_SESSIONS, min_samples=CREDIT_Z_SESSIONS)
+    std = spread.rolling_std(CREDIT_Z_SESSIONS, min_samples=CREDIT_Z_SESSIONS)
+    regime = compute_regime(macro_wide)
+    return macro_wide.sort("date").select(
+        "date", "stress",
+        credit_z=pl.when(std > 0).then((spread - mean) / std),
+        dollar_sign=_sign(pl.col("dollar_chg_63d")),
+    ).join(regime, on="date", how="left").select(
+        "date", "stress", "credit_z", "dollar_sign", "tightening", "curve_sign", "stressed",
+        slowdown=pl.when(pl.col("regime").is_not_null())
+        .then(pl.col("regime").is_in(["slowdown", "stagflation"]).cast(pl.Float64)),
+        inflation_sign=_sign(pl.col("inflation_signal")),
+        cycle=-_sign(pl.col("growth_signal")),
+    )
+
+
+def stock_frame(inputs: FactorInputs) -> pl.DataFrame:
+    """Every (date, symbol) of the bars with the components, their z-scores and the macro
+    conditions of the date."""
+    bars = validated_bars(inputs.bars)
+    same_symbol = pl.col("symbol") == pl.col("symbol").shift(1)
+    returns = bars.select("symbol", "date", ret=pl.when(same_symbol).then(
+        pl.col("close") / pl.col("close").shift(1) - 1.0))
+    macro = validated_macro(inputs.macro)
+    technical = _components(inputs.computed.get("technical"), TECHNICAL_COMPONENTS)
+    if technical is None:
+        technical = compute_technical(bars, TECHNICAL_COMPONENTS)
+    fundamental = _components(inputs.computed.get("fundamental"), FUNDAMENTAL_COMPONENTS)
+    stock = returns.select("date", "symbol").join(technical, on=KEY, how="left")
+    if fundamental is None:
+        stock = stock.with_columns(pl.lit(None, pl.Float64).alias(n)
+                                   for n in FUNDAMENTAL_COMPONENTS)
+    else:
+        stock = stock.join(fundamental, on=KEY, how="left")
+    growth = pl.col("revenue_growth_yoy")
+    window = {"window_size": GROWTH_CONSISTENCY_SESSIONS,
+              "min_samples": GROWTH_CONSISTENCY_SESSIONS // 2}
+    growth_std = growth.rolling_std(**window).over("symbol")
+    stock = (
+        known_betas(stock.sort("symbol", "date"), macro, returns, BETAS)
+        .with_columns(growth_consistency=pl.when(growth_std > 0).then(
+            growth.rolling_mean(**window).over("symbol") / growth_std))
+    )
+    scored = [*TECHNICAL_COMPONENTS, *FUNDAMENTAL_COMPONENTS, "growth_consistency",
+              *(b.name for b in BETAS)]
+    stock = with_zscores(stock, scored).with_columns(
+        quality=pl.mean_horizontal(z("gross_profitability"), z("roe_ttm"), -z("accruals_ttm")),
+        value=pl.mean_horizontal(z("bm"), z("ep_ttm")),
+    )
+    stock = with_zscores(stock, ["quality", "value"]).with_columns(
+        (-z("amihud_21d")).alias("z:liquidity"))
+    conditions = macro_conditions(compute_macro_panel(macro))
+    return stock.join(conditions, on="date", how="left")
+
+
+def compute_cross_source(inputs: FactorInputs, factors: Sequence[str] | None = None
+                         ) -> pl.DataFrame:
+    """Wide frame (date, symbol, one Float64 column per cross-source factor), rows sorted by
+    symbol, date. Uses ``inputs.bars``, ``inputs.macro``, ``inputs.computed["technical"]``
+    (computed from the bars when absent) and ``inputs.computed["fundamental"]`` (its factors
+    are null when absent; so is any factor on a missing column)."""
+    selected = _selected(factors)
+    outputs = {f.name: f.compute() for f in selected}
+    return (stock_frame(inputs)
+            .select(*KEY, *(e.cast(pl.Float64).alias(name) for name, e in outputs.items()))
+            .sort("symbol", "date"))

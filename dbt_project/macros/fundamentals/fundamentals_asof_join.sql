@@ -11,8 +11,8 @@
 {% macro duckdb__fundamentals_asof_join(relation, alias, keys, left_time) -%}
     asof left join {{ relation }} as {{ alias }}
         on {% for left_expression, right_column in keys -%}
-        {{ left_expression }} = {{ alias }}.{{ right_column }} and {% endfor -%}
-        {{ left_time }} >= {{ alias }}.known_from
+    {{ left_expression }} = {{ alias }}.{{ right_column }} and {% endfor -%}
+    {{ left_time }} >= {{ alias }}.known_from
 {%- endmacro %}
 
 {#- PostgreSQL (and the rest): an equi-join on the keys, filtered to the version whose validity
@@ -21,7 +21,7 @@
 {% macro default__fundamentals_asof_join(relation, alias, keys, left_time) -%}
     left join {{ relation }} as {{ alias }}
         on {% for left_expression, right_column in keys -%}
-        {{ left_expression }} = {{ alias }}.{{ right_column }} and {% endfor -%}
-        {{ left_time }} >= {{ alias }}.known_from
+    {{ left_expression }} = {{ alias }}.{{ right_column }} and {% endfor -%}
+    {{ left_time }} >= {{ alias }}.known_from
         and ({{ alias }}.known_until is null or {{ left_time }} < {{ alias }}.known_until)
 {%- endmacro %}

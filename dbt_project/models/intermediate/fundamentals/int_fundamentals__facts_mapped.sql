@@ -91,8 +91,8 @@ day_offsets as (
     -- the first session on or after a day is among the next ten days: an equi-join instead of
     -- an inequality join over the whole calendar (a nested loop on PostgreSQL).
     {% for offset in range(10) -%}
-    select {{ offset }} as offset_days
-    {% if not loop.last %}union all{% endif %}
+        select {{ offset }} as offset_days
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),
@@ -118,25 +118,25 @@ final as (
     select
         {{ fundamentals_key(['cik', 'metric', 'period_start', 'period_end',
                              'accession_number']) }} as mapped_fact_key,
-        fact_key,
-        cik,
-        metric,
-        period_kind,
-        is_additive,
-        period_start,
-        period_end,
-        metric_value,
-        taxonomy,
-        concept,
-        unit,
-        priority,
-        accession_number,
-        form,
-        filed_date,
-        available_at,
+        ranked.fact_key,
+        ranked.cik,
+        ranked.metric,
+        ranked.period_kind,
+        ranked.is_additive,
+        ranked.period_start,
+        ranked.period_end,
+        ranked.metric_value,
+        ranked.taxonomy,
+        ranked.concept,
+        ranked.unit,
+        ranked.priority,
+        ranked.accession_number,
+        ranked.form,
+        ranked.filed_date,
+        ranked.available_at,
         -- Outside the generated calendar's years, fall back to the next weekday.
         coalesce(
-            first_sessions.first_session, {{ fundamentals_next_weekday('available_at') }}
+            first_sessions.first_session, {{ fundamentals_next_weekday('ranked.available_at') }}
         ) as known_from
     from ranked
     left join first_sessions

@@ -10,7 +10,10 @@ with quarter_versions as (
 
 concept_metrics as (
 
-    select distinct metric, is_additive from {{ ref('concept_map') }}
+    select distinct
+        metric,
+        is_additive
+    from {{ ref('concept_map') }}
 
 ),
 
@@ -118,7 +121,9 @@ changes as (
     where
         event_number = 1
         or metric_value <> previous_value
-        or coalesce(ttm_value <> previous_ttm_value, ttm_value is not null or previous_ttm_value is not null)
+        or coalesce(
+            ttm_value <> previous_ttm_value, ttm_value is not null or previous_ttm_value is not null
+        )
 
 ),
 

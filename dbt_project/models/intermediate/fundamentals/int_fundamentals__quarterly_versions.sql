@@ -19,9 +19,19 @@ quarter_events as (
 
     -- A quarter is identified by its end date: a directly reported quarter and the derived one
     -- for the same end are the same quarter.
-    select cik, metric, period_end, known_from as event_at from reported
+    select
+        cik,
+        metric,
+        period_end,
+        known_from as event_at
+    from reported
     union
-    select cik, metric, period_end, known_from as event_at from derived
+    select
+        cik,
+        metric,
+        period_end,
+        known_from as event_at
+    from derived
 
 ),
 
@@ -72,7 +82,8 @@ changes as (
 final as (
 
     select
-        {{ fundamentals_key(['cik', 'metric', 'period_end', 'known_from']) }} as quarter_version_key,
+        {{ fundamentals_key(['cik', 'metric', 'period_end', 'known_from']) }}
+            as quarter_version_key,
         cik,
         metric,
         period_start,

@@ -11,7 +11,12 @@ with versions as (
 
 cumulative_periods as (
 
-    select distinct cik, metric, period_kind, period_start, period_end
+    select distinct
+        cik,
+        metric,
+        period_kind,
+        period_start,
+        period_end
     from versions
 
 ),
@@ -25,7 +30,7 @@ pairs as (
         longer.period_end as longer_end,
         shorter.period_end as shorter_end,
         {{ fundamentals_add_days('shorter.period_end', 1) }} as period_start,
-        longer.period_end as period_end
+        longer.period_end
     from cumulative_periods as longer
     inner join cumulative_periods as shorter
         on
@@ -34,7 +39,9 @@ pairs as (
             and longer.period_start = shorter.period_start
             and (
                 (longer.period_kind = 'half_year_ytd' and shorter.period_kind = 'quarter')
-                or (longer.period_kind = 'nine_months_ytd' and shorter.period_kind = 'half_year_ytd')
+                or (
+                    longer.period_kind = 'nine_months_ytd' and shorter.period_kind = 'half_year_ytd'
+                )
                 or (longer.period_kind = 'annual' and shorter.period_kind = 'nine_months_ytd')
             )
     where {{ dbt.datediff('shorter.period_end', 'longer.period_end', 'day') }} between 80 and 100

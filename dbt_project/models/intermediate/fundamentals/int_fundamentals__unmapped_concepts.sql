@@ -15,7 +15,11 @@ concept_map as (
 
 mapped_concepts as (
 
-    select distinct cik, taxonomy, concept, unit
+    select distinct
+        cik,
+        taxonomy,
+        concept,
+        unit
     from {{ ref('int_fundamentals__facts_mapped') }}
 
 ),

@@ -67,7 +67,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by ticker_key order by source_rank, valid_from desc, cik desc
+            partition by ticker_key order by source_rank asc, valid_from desc, cik desc
         ) as claim_rank
     from keyed
 ),

@@ -66,6 +66,100 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="default FACTOR_MART_API_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default FACTOR_MART_API_PORT")] = None,
+    workers: Annotated[int, typer.Option(help="processes; >1 needs a redis:// or "
+                                              "postgresql:// FACTOR_MART_API_BROADCAST_URL")] = 1,
+) -> None:
+    """Serve the REST API and streams (uvicorn) from the published mart versions."""
+    import logging
+
+    import uvicorn
+
+    settings = Settings()
+    if workers > 1 and settings.api_broadcast_url.startswith("memory://"):
+        raise typer.BadParameter("several workers need a shared broadcaster: set "
+                                 "FACTOR_MART_API_BROADCAST_URL to redis://... or postgresql://...")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    uvicorn.run("api.main:create_app", factory=True, host=host or settings.api_host,
+                port=port or settings.api_port, workers=workers, access_log=False,
+                log_level="info")
+
+
+apikey_app = typer.Typer(help="API keys: create (shown once, stored hashed), list, revoke.",
+                         no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Argument(help="who or what the key is for")],
+    rate_limit: Annotated[int | None, typer.Option(help="requests a minute (default: "
+                                                        "FACTOR_MART_API_RATE_LIMIT_PER_MINUTE)")]
+    = None,
+) -> None:
+    """Create a key; the full key is printed once and only its hash is stored."""
+    from api.keys import KeyStore
+
+    key, token = KeyStore(Settings()).create(name, rate_limit)
+    console.print(f"id: {key.key_id}")
+    print(f"key: {token}")
+
+
+@apikey_app.command("list")
+def apikey_list() -> None:
+    """Every key's id, name, limit and state (never the secret)."""
+    from api.keys import KeyStore
+
+    table = Table("id", "name", "rate limit", "created", "revoked")
+    for key in KeyStore(Settings()).list():
+        table.add_row(key.key_id, key.name, str(key.rate_limit_per_minute or "default"),
+                      str(key.created_at)[:19], str(key.revoked_at or "")[:19])
+    console.print(table)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: Annotated[str, typer.Argument(help="the id shown by create/list")]
+                  ) -> None:
+    """Revoke a key; requests with it get 401 from then on."""
+    from api.keys import KeyStore
+
+    if not KeyStore(Settings()).revoke(key_id):
+        console.print(f"[red]no live key with id {key_id}[/red]")
+        raise typer.Exit(1)
+    console.print(f"revoked {key_id}")
+
+
+bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("api")
+def bench_api(
+    url: Annotated[str | None, typer.Option(help="a running API; default: start one locally "
+                                                 "on the published mart")] = None,
+    requests: Annotated[int, typer.Option(help="requests per route")] = 500,
+    concurrency: Annotated[int, typer.Option(help="client threads")] = 8,
+    api_key: Annotated[str | None, typer.Option(envvar="FACTOR_MART_API_KEY")] = None,
+) -> None:
+    """Latency p50/p95/p99 and throughput of the cross-section, history and catalog routes."""
+    from contextlib import nullcontext
+
+    from api.bench import bench, local_server
+
+    with (nullcontext(url) if url else local_server()) as target:
+        results = bench(target, requests, concurrency, api_key)
+    table = Table(title=f"API over loopback ({concurrency} concurrent clients)")
+    rows = [r.row() for r in results]
+    for column in rows[0]:
+        table.add_column(column, justify="left" if column == "route" else "right")
+    for row in rows:
+        table.add_row(*row.values())
+    console.print(table)
+
+
 def print_summary(settings: Settings) -> None:
     """Row counts of every raw and mart table."""
     where = settings.duckdb_path if settings.backend == "duckdb" else "PostgreSQL"

@@ -58,12 +58,34 @@ class Settings(BaseSettings):
     ib_port: int = Field(default=4001, validation_alias="IB_PORT")
     ib_client_id: int = Field(default=17, validation_alias="IB_CLIENT_ID")
 
+    # Serving (api/): published snapshots, streams, auth and limits.
+    snapshot_keep: int = 5  # published versions kept readable (as_of reaches back this far)
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_broadcast_url: str = "memory://"  # or redis://host:6379/0, postgresql://...
+    api_broadcast_channel: str = "factor_mart_events"
+    api_auth: bool = True  # False: every route is public
+    api_public_routes: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["catalog", "health"])
+    api_jwt_secret: str | None = None  # HS256 tokens accepted beside API keys when set
+    api_rate_limit_per_minute: int = 600
+    api_cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    api_max_range_days: int = 3700
+    api_client_queue: int = 64  # events buffered per stream client before it is dropped
+    api_replay_buffer: int = 256  # events kept for SSE Last-Event-ID resume
+    api_heartbeat_seconds: float = 15.0
+    api_send_timeout_seconds: float = 10.0  # a stream client that blocks a send is dropped
+    api_max_subscriptions: int = 50  # per WebSocket connection
+    api_poll_seconds: float = 1.0  # memory:// broadcaster: how often to look for a new version
+    api_keys_path: Path | None = None  # SQLite key store; default beside the DuckDB file
+
     @field_validator("duckdb_path", "replay_dir")
     @classmethod
     def _absolute(cls, path: Path) -> Path:
         return path if path.is_absolute() else (Path.cwd() / path).resolve()
 
-    @field_validator("edgar_ciks", "fred_series", "ib_symbols", mode="before")
+    @field_validator("edgar_ciks", "fred_series", "ib_symbols", "api_public_routes",
+                     "api_cors_origins", mode="before")
     @classmethod
     def _comma_list(cls, value):
         if isinstance(value, str):

@@ -7,6 +7,7 @@ from orchestration.defs.dbt import definitions as dbt
 from orchestration.defs.edgar import definitions as edgar
 from orchestration.defs.fred import definitions as fred
 from orchestration.defs.ibkr import definitions as ibkr
+from orchestration.defs.publish import definitions as publish
 from orchestration.lib.resources import SourcesResource, WarehouseResource
 
 
@@ -17,6 +18,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         fred.build(settings),
         ibkr.build(settings),
         dbt.build(settings),
+        publish.build(settings),
         dg.Definitions(resources={
             "warehouse": WarehouseResource.from_settings(settings),
             "sources": SourcesResource.from_settings(settings),

@@ -1,0 +1,216 @@
+"""Streams driven by mart publishes: Server-Sent Events and a WebSocket subscription protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from itertools import count
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from sse_starlette import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.broadcast import Dropped, Event
+from api.deps import ERROR_RESPONSES, guard
+from api.errors import ApiError
+from api.security import token_from
+from api.subscriptions import ClientMessage, Subscribe, SubscriptionError, check, payload
+
+router = APIRouter(prefix="/v1/stream", tags=["streams"])
+log = logging.getLogger("factor_mart.api.streams")
+
+
+def _sse(event: Event) -> dict:
+    return {"id": str(event.id), "event": event.type, "data": json.dumps(event.data)}
+
+
+@router.get("/events", responses=ERROR_RESPONSES | {
+    200: {"content": {"text/event-stream": {}}, "description": "SSE: mart_published events"}},
+    dependencies=[Depends(guard("streams"))])
+async def sse_events(
+    request: Request,
+    last_event_id: Annotated[int | None, Header(ge=0, description="resume after this id")] = None,
+    resume_from: Annotated[int | None, Query(ge=0, description="as Last-Event-ID")] = None,
+):
+    """`mart_published` events (id = version); heartbeats; resume with Last-Event-ID."""
+    state = request.app.state
+    broadcaster, metrics = state.broadcaster, state.metrics
+    subscriber = broadcaster.subscribe()
+    metrics.stream_clients.labels("sse").inc()
+    resume = last_event_id if last_event_id is not None else resume_from
+
+    async def stream():
+        sent = resume or 0
+        try:
+            if resume is not None:
+                backlog = broadcaster.since(resume)
+                if backlog is None:
+                    yield {"event": "reset", "data": json.dumps({
+                        "message": f"events after {resume} are no longer buffered; "
+                                   "re-read /v1/versions", "latest": broadcaster.last_id})}
+                    backlog = []
+                for event in backlog:
+                    yield _sse(event)
+                    sent = event.id
+            while True:
+                event = await subscriber.next()
+                if event.id > sent:
+                    yield _sse(event)
+                    sent = event.id
+        except Dropped:
+            yield {"event": "dropped", "data": json.dumps(
+                {"message": "client too slow: its event queue filled up"})}
+        finally:
+            broadcaster.unsubscribe(subscriber)
+            metrics.stream_clients.labels("sse").dec()
+
+    return EventSourceResponse(stream(), ping=state.settings.api_heartbeat_seconds,
+                               send_timeout=state.settings.api_send_timeout_seconds)
+
+
+class _Client:
+    """One WebSocket connection: its subscriptions and throttled sends."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket, self.state = websocket, websocket.app.state
+        self.subscriptions: dict[str, Subscribe] = {}
+        self.last_sent: dict[str, float] = {}
+        self.pending: dict[str, asyncio.Task] = {}
+        self.ids = count(1)
+        self.lock = asyncio.Lock()
+        self.closed = asyncio.Event()  # set when the client must be dropped
+
+    async def send(self, message: dict) -> None:
+        """Send, or drop the client when one send blocks past the timeout (it stopped reading)."""
+        async with self.lock:
+            try:
+                await asyncio.wait_for(
+                    self.websocket.send_text(json.dumps(message, default=str)),
+                    timeout=self.state.settings.api_send_timeout_seconds)
+            except TimeoutError:
+                self.state.metrics.dropped_clients.inc()
+                self.closed.set()
+                raise
+
+    async def error(self, message: str, code: str = "bad_message") -> None:
+        await self.send({"type": "error", "code": code, "message": message})
+
+    async def update(self, sub_id: str) -> None:
+        message = self.subscriptions.get(sub_id)
+        if message is None:
+            return
+        snapshot = await run_in_threadpool(self.state.store.current)
+        body = await run_in_threadpool(payload, message, snapshot)
+        self.last_sent[sub_id] = time.monotonic()
+        await self.send({"type": "update", "subscription_id": sub_id,
+                         "stream_type": message.stream_type} | body)
+
+    def schedule(self, sub_id: str) -> None:
+        """Send now if the subscription's interval has passed, else once when it has."""
+        if sub_id in self.pending:
+            return
+        interval = self.subscriptions[sub_id].update_frequency_seconds
+        wait = self.last_sent.get(sub_id, 0) + interval - time.monotonic()
+
+        async def later():
+            try:
+                await asyncio.sleep(max(0.0, wait))
+                await self.update(sub_id)
+            except Exception as exc:  # the connection is closing; nothing left to tell it
+                log.info("websocket update %s not sent: %r", sub_id, exc)
+            finally:
+                self.pending.pop(sub_id, None)
+
+        self.pending[sub_id] = asyncio.create_task(later())
+
+    async def handle(self, text: str) -> None:
+        try:
+            message = ClientMessage.validate_json(text)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}"
+                                 for e in exc.errors()[:5])
+            await self.error(f"malformed message: {problems}")
+            return
+        if message.type == "ping":
+            await self.send({"type": "pong"})
+        elif message.type == "unsubscribe":
+            if self.subscriptions.pop(message.subscription_id, None) is None:
+                await self.error(f"no subscription {message.subscription_id!r}", "unknown_id")
+                return
+            if task := self.pending.pop(message.subscription_id, None):
+                task.cancel()
+            await self.send({"type": "unsubscribed", "subscription_id": message.subscription_id})
+        else:
+            try:
+                message = await run_in_threadpool(check, message, self.state.store)
+            except (SubscriptionError, ApiError) as exc:
+                await self.error(str(getattr(exc, "message", exc)), "invalid_subscription")
+                return
+            if len(self.subscriptions) >= self.state.settings.api_max_subscriptions:
+                await self.error(f"at most {self.state.settings.api_max_subscriptions} "
+                                 "subscriptions per connection", "too_many_subscriptions")
+                return
+            sub_id = f"s{next(self.ids)}"
+            self.subscriptions[sub_id] = message
+            await self.send({"type": "subscribed", "subscription_id": sub_id}
+                            | message.model_dump(exclude={"type"}))
+            await self.update(sub_id)
+
+    async def read(self) -> None:
+        while True:
+            received = await self.websocket.receive()
+            if received["type"] == "websocket.disconnect":
+                return
+            if received.get("text") is None:
+                await self.error("messages must be JSON text frames")
+                continue
+            await self.handle(received["text"])
+
+    async def forward(self, subscriber) -> None:
+        while True:
+            try:
+                event = await subscriber.next()
+            except Dropped:
+                with contextlib.suppress(Exception):
+                    await self.error("client too slow: its event queue filled up", "dropped")
+                await self.websocket.close(code=1013)
+                return
+            self.state.metrics.events.labels(event.type).inc()
+            for sub_id in list(self.subscriptions):
+                self.schedule(sub_id)
+
+
+@router.websocket("/ws")
+async def websocket_stream(websocket: WebSocket):
+    """Subscribe/unsubscribe/ping over JSON messages; updates follow each mart publish."""
+    state = websocket.app.state
+    client_host = websocket.client.host if websocket.client else "-"
+    try:
+        principal = await run_in_threadpool(state.auth.authorise, "streams", token_from(
+            websocket.headers, websocket.query_params), client_host)
+        await run_in_threadpool(state.limiter.check, principal)
+    except ApiError as exc:
+        await websocket.close(code=1008, reason=exc.message[:120])
+        return
+    await websocket.accept()
+    client = _Client(websocket)
+    subscriber = state.broadcaster.subscribe()
+    state.metrics.stream_clients.labels("websocket").inc()
+    tasks = [asyncio.create_task(client.read()), asyncio.create_task(client.forward(subscriber)),
+             asyncio.create_task(client.closed.wait())]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        for task in tasks + list(client.pending.values()):
+            task.cancel()
+        state.broadcaster.unsubscribe(subscriber)
+        state.metrics.stream_clients.labels("websocket").dec()
+        with contextlib.suppress(Exception):
+            await websocket.close()

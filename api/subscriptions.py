@@ -1,0 +1,97 @@
+"""WebSocket subscription messages and the data each stream type sends."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+
+from api.catalog_source import catalog
+from api.deps import FACTOR_PATTERN, SYMBOL_PATTERN, without_nan
+from api.mart import MartStore, Snapshot
+
+StreamType = Literal["factors", "cross_source_factors", "macro_regime", "mart_versions"]
+STOCK_FAMILIES = {"factors": {"technical", "fundamental", "cross_source"},
+                  "cross_source_factors": {"cross_source"}}
+
+
+class Subscribe(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["subscribe"]
+    stream_type: StreamType
+    symbols: list[Annotated[str, StringConstraints(pattern=SYMBOL_PATTERN)]] = Field(
+        default_factory=list, max_length=500)
+    factors: list[Annotated[str, StringConstraints(pattern=FACTOR_PATTERN)]] = Field(
+        default_factory=list, max_length=100)
+    update_frequency_seconds: float = Field(default=30, ge=0, le=86400)
+
+
+class Unsubscribe(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["unsubscribe"]
+    subscription_id: str
+
+
+class Ping(BaseModel):
+    type: Literal["ping"]
+
+
+ClientMessage = TypeAdapter(Annotated[Subscribe | Unsubscribe | Ping,
+                                      Field(discriminator="type")])
+
+
+class SubscriptionError(ValueError):
+    """A well-formed subscribe message that names something the mart does not have."""
+
+
+def check(message: Subscribe, store: MartStore) -> Subscribe:
+    """Upper-case symbols and verify factors and symbols against the current version."""
+    message = message.model_copy(update={"symbols": list(dict.fromkeys(
+        s.upper() for s in message.symbols))})
+    families = STOCK_FAMILIES.get(message.stream_type)
+    if families is None:
+        return message
+    if not message.symbols or not message.factors:
+        raise SubscriptionError(f"{message.stream_type} needs non-empty symbols and factors")
+    snapshot = store.current()
+    frame = catalog(snapshot)
+    family = dict(zip(frame["factor"], frame["family"], strict=True))
+    unknown = [f for f in message.factors if f not in family]
+    if unknown:
+        raise SubscriptionError(f"unknown factor(s): {', '.join(unknown)}")
+    wrong = [f"{f} ({family[f]})" for f in message.factors if family[f] not in families]
+    if wrong:
+        raise SubscriptionError(f"{message.stream_type} takes {'/'.join(sorted(families))} "
+                                f"factors, not: {', '.join(wrong)}")
+    marks = ", ".join("?" * len(message.symbols))
+    found = set(snapshot.query(f"SELECT DISTINCT symbol FROM {{m}}.fct_factor_values "
+                               f"WHERE symbol IN ({marks})", message.symbols)["symbol"])
+    missing = [s for s in message.symbols if s not in found]
+    if missing:
+        raise SubscriptionError(f"unknown symbol(s): {', '.join(missing)}")
+    return message
+
+
+def payload(message: Subscribe, snapshot: Snapshot) -> dict[str, Any]:
+    """What one update carries for this subscription, from `snapshot`."""
+    body: dict[str, Any] = {"version": snapshot.version.version}
+    if message.stream_type == "mart_versions":
+        return body | {"data": snapshot.version.event()["data"]}
+    if message.stream_type == "macro_regime":
+        if not snapshot.has_table("fct_macro_regime"):
+            return body | {"values": []}
+        frame = without_nan(snapshot.query(
+            "SELECT * FROM {m}.fct_macro_regime ORDER BY date DESC LIMIT 1"))
+        return body | {"values": frame.to_dicts()}
+    factor_marks = ", ".join("?" * len(message.factors))
+    symbol_marks = ", ".join("?" * len(message.symbols))
+    frame = without_nan(snapshot.query(
+        "WITH latest AS (SELECT max(date) AS d FROM {m}.fct_factor_values "
+        f"WHERE factor IN ({factor_marks})) "
+        "SELECT date, symbol, factor, raw, z, rank, sector_z FROM {m}.fct_factor_values "
+        f"WHERE date = (SELECT d FROM latest) AND factor IN ({factor_marks}) "
+        f"AND symbol IN ({symbol_marks}) ORDER BY symbol, factor",
+        [*message.factors, *message.factors, *message.symbols]))
+    day = frame["date"][0].isoformat() if frame.height else None
+    rows = [r | {"date": r["date"].isoformat()} for r in frame.to_dicts()]
+    return body | {"date": day, "values": rows}

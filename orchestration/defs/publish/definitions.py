@@ -1,0 +1,21 @@
+import dagster as dg
+
+from factor_mart.settings import Settings
+from orchestration.defs.publish.assets import mart_versions
+
+SOURCE_ONLY_JOBS = {"edgar_job", "fred_job", "ibkr_job"}  # land raw rows; marts unchanged
+
+
+def build(settings: Settings) -> dg.Definitions:
+    """The publish job, and a sensor that runs it after every successful build run."""
+    job = dg.define_asset_job("publish_job", selection=dg.AssetSelection.assets(mart_versions))
+
+    @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, request_job=job,
+                          name="publish_after_build", minimum_interval_seconds=30)
+    def publish_after_build(context: dg.RunStatusSensorContext):
+        finished = context.dagster_run.job_name
+        if finished == job.name or finished in SOURCE_ONLY_JOBS:
+            return dg.SkipReason(f"{finished} does not change the marts")
+        return dg.RunRequest(run_key=f"publish-after-{context.dagster_run.run_id}")
+
+    return dg.Definitions(assets=[mart_versions], jobs=[job], sensors=[publish_after_build])

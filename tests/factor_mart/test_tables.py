@@ -1,0 +1,63 @@
+"""Frames written as warehouse tables: whole-table swaps and date-window replacements."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from factor_mart.warehouse import connect, replace_partition, replace_table
+from factor_mart.warehouse.tables import table_columns
+
+DAYS = [date(2024, 1, d) for d in (2, 3, 4, 5)]
+
+
+def frame(days: list[date], value: float) -> pl.DataFrame:
+    return pl.DataFrame({
+        "date": days, "symbol": ["AAA"] * len(days), "value": [value] * len(days),
+        "note": [None] * len(days), "flag": pl.Series([1] * len(days), dtype=pl.Int8),
+    }, schema_overrides={"note": pl.String})
+
+
+def read(wh, table: str) -> list[tuple]:
+    return wh.query(f"select date, value from {table} order by date").rows()
+
+
+def test_replace_table_swaps_contents_and_columns(backend_settings):
+    with connect(backend_settings) as wh:
+        assert replace_table(wh, "marts.demo_table", frame(DAYS, 1.0)) == 4
+        wh.execute("create view marts.demo_view as select * from marts.demo_table")
+        replace_table(wh, "marts.demo_table", frame(DAYS[:2], 2.0).drop("note"))
+        assert read(wh, "marts.demo_table") == [(DAYS[0], 2.0), (DAYS[1], 2.0)]
+        assert table_columns(wh, "marts.demo_table") == ["date", "symbol", "value", "flag"]
+        assert table_columns(wh, "marts.demo_table__new") is None
+        flagged = wh.query("select count(*) as n from marts.demo_table where flag = 1")
+        assert flagged["n"][0] == 2
+
+
+def test_replace_partition_only_touches_its_window(backend_settings):
+    with connect(backend_settings) as wh:
+        replace_partition(wh, "marts.demo_daily", frame(DAYS, 1.0), "date", DAYS[0], DAYS[-1])
+        written = replace_partition(wh, "marts.demo_daily", frame(DAYS[1:3], 5.0), "date",
+                                    DAYS[1], DAYS[2])
+        assert written == 2
+        assert read(wh, "marts.demo_daily") == [
+            (DAYS[0], 1.0), (DAYS[1], 5.0), (DAYS[2], 5.0), (DAYS[3], 1.0)]
+        # An empty frame over a window deletes that window (a day whose values all went away).
+        replace_partition(wh, "marts.demo_daily", frame([], 0.0), "date", DAYS[3], DAYS[3])
+        assert [d for d, _ in read(wh, "marts.demo_daily")] == DAYS[:3]
+
+
+def test_replace_partition_refuses_rows_outside_the_window_and_other_columns(duckdb_settings):
+    with connect(duckdb_settings) as wh:
+        replace_partition(wh, "marts.demo_daily", frame(DAYS, 1.0), "date", DAYS[0], DAYS[-1])
+        with pytest.raises(ValueError, match=r"marts.demo_daily: 1 row\(s\) with date outside"):
+            replace_partition(wh, "marts.demo_daily", frame(DAYS[:2], 2.0), "date",
+                              DAYS[1], DAYS[1])
+        with pytest.raises(ValueError, match="differ from the table's"):
+            replace_partition(wh, "marts.demo_daily", frame(DAYS[:1], 2.0).drop("note"), "date",
+                              DAYS[0], DAYS[0])
+        with pytest.raises(ValueError, match="schema-qualified"):
+            replace_table(wh, "demo_table", frame(DAYS, 1.0))
+        assert read(wh, "marts.demo_daily")[1] == (DAYS[1], 1.0)

@@ -28,7 +28,7 @@ validate: setup  ## Dagster loads the code location
 	$(BIN)/python -c "from factor_mart.dagster_home import prepare_dagster_home; prepare_dagster_home()"
 	$(BIN)/dagster definitions validate -m orchestration.definitions
 
-ui: setup  ## the Dagster UI on http://127.0.0.1:3000, with the demo's runs
+ui: setup  ## the Dagster UI on http://127.0.0.1:3000 (runs of `factor-mart demo --record`)
 	$(BIN)/python -c "from factor_mart.dagster_home import prepare_dagster_home; prepare_dagster_home()"
 	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3000
 

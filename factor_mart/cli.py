@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +15,9 @@ from rich.table import Table
 from factor_mart.settings import Settings, SourceMode
 from factor_mart.warehouse import LandingReport, connect, ensure_raw_schema, land
 from ingestion.batch import PayloadError
+from orchestration.lib.sources import SOURCES
+
+Source = Enum("Source", {name: name for name in SOURCES}, type=str)
 
 app = typer.Typer(help="Factor Mart: a point-in-time-correct equity factor warehouse.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -35,19 +39,20 @@ def demo(
 
 @app.command()
 def ingest(
-    source: Annotated[str, typer.Argument(help="edgar, fred or ibkr")],
+    source: Annotated[Source, typer.Argument(help="which source's payloads the folder holds")],
     from_dir: Annotated[Path, typer.Option("--from", exists=True, file_okay=False,
                                            help="folder of recorded payloads (replay layout)")],
 ) -> None:
     """Load recorded payloads of the real APIs' shape from a folder into the raw tables."""
     from orchestration.lib.sources import adapter
 
+    source = source.value
     module = adapter(source)
     client = module.ReplayClient(from_dir)
     keys = sorted(client.keys())
     if not keys:
         raise typer.BadParameter(f"no {source} payloads found in {from_dir}")
-    load_id, total, failed = f"cli-{uuid.uuid4()}", None, {}
+    load_id, failed = f"cli-{uuid.uuid4()}", {}
     with connect() as wh, Progress(console=console) as progress:
         ensure_raw_schema(wh)
         task = progress.add_task(f"{source}: {len(keys)} payloads", total=len(keys))
@@ -60,8 +65,10 @@ def ingest(
             progress.advance(task)
     for key, error in failed.items():
         console.print(f"[red]unreadable[/red] {key}: {error}")
-    console.print(f"inserted {dict(total.inserted)}; quarantined {total.total_rejected}; "
-                  f"unreadable payloads {len(failed)}")
+    new_rows = {t: n for t, n in total.inserted.items() if t != "quarantine"}
+    console.print(f"new rows: {new_rows}; records failing validation: {total.total_rejected} "
+                  f"({total.inserted.get('quarantine', 0)} new in raw.quarantine); "
+                  f"unreadable payloads: {len(failed)}")
     if failed and len(failed) == len(keys):
         raise typer.Exit(1)
 

@@ -5,6 +5,7 @@ import dagster as dg
 from factor_mart.settings import Settings
 from orchestration.defs.dbt import definitions as dbt
 from orchestration.defs.edgar import definitions as edgar
+from orchestration.defs.evaluation import definitions as evaluation
 from orchestration.defs.fred import definitions as fred
 from orchestration.defs.ibkr import definitions as ibkr
 from orchestration.defs.publish import definitions as publish
@@ -19,6 +20,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         ibkr.build(settings),
         dbt.build(settings),
         publish.build(settings),
+        evaluation.build(settings),
         dg.Definitions(resources={
             "warehouse": WarehouseResource.from_settings(settings),
             "sources": SourcesResource.from_settings(settings),

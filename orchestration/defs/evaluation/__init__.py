@@ -1,0 +1,1 @@
+"""Factor evaluation: labels, ICs, quantile returns, redundancy, charts, checks and schedule."""

@@ -6,6 +6,7 @@ from factor_mart.settings import Settings
 from orchestration.defs.dbt import definitions as dbt
 from orchestration.defs.edgar import definitions as edgar
 from orchestration.defs.evaluation import definitions as evaluation
+from orchestration.defs.factors import definitions as factors
 from orchestration.defs.fred import definitions as fred
 from orchestration.defs.ibkr import definitions as ibkr
 from orchestration.defs.publish import definitions as publish
@@ -19,6 +20,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         fred.build(settings),
         ibkr.build(settings),
         dbt.build(settings),
+        factors.build(settings),
         publish.build(settings),
         evaluation.build(settings),
         dg.Definitions(resources={

@@ -1,0 +1,1 @@
+"""Factor computation: every family from the marts into the factor mart."""

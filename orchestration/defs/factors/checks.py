@@ -1,0 +1,70 @@
+"""Checks on the factor mart: nothing dated after the latest bar, finite scores, and coverage
+that has not collapsed against its own recent history."""
+
+
+import dagster as dg
+import polars as pl
+
+from orchestration.defs.factors.assets import VALUES
+from orchestration.lib.resources import WarehouseResource
+
+COLLAPSE_RATIO = 0.5  # today's coverage below half its trailing median: warn
+TRAILING_SESSIONS = 63
+_INF, _NAN = "cast('Infinity' as double precision)", "cast('NaN' as double precision)"
+
+
+@dg.asset_check(asset=VALUES, name="no_dates_after_latest_bar",
+                description="No factor value is dated after the latest adjusted bar.")
+def no_dates_after_latest_bar(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as wh:
+        found = wh.query(
+            "select count(*) as n, max(date) as latest from marts.fct_factor_values "
+            "where date > (select max(trading_date) from marts.fct_prices_daily)")
+    return dg.AssetCheckResult(passed=found["n"][0] == 0,
+                               metadata={"future_rows": int(found["n"][0])})
+
+
+@dg.asset_check(asset=VALUES, name="scores_finite",
+                description="z, sector_z and rank are null or finite (never NaN or infinite).")
+def scores_finite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    bad = " or ".join(f"abs({c}) = {_INF} or {c} = {_NAN}" for c in ("z", "sector_z", "rank"))
+    with warehouse.connect() as wh:
+        found = wh.query(
+            f"select factor, count(*) as n from marts.fct_factor_values where {bad} "
+            "group by factor order by factor")
+    return dg.AssetCheckResult(passed=found.is_empty(), metadata={
+        "bad_rows_by_factor": dg.MetadataValue.json(dict(found.iter_rows()))})
+
+
+def collapsed(history: pl.DataFrame) -> pl.DataFrame:
+    """Factors whose coverage on the latest date is below COLLAPSE_RATIO x the median of the
+    previous sessions (history: date, factor, coverage)."""
+    latest = history["date"].max()
+    trailing = (history.filter(pl.col("date") < latest).group_by("factor")
+                .agg(trailing_median=pl.col("coverage").median()))
+    return (history.filter(pl.col("date") == latest)
+            .join(trailing, on="factor")
+            .filter(pl.col("coverage") < COLLAPSE_RATIO * pl.col("trailing_median"))
+            .sort("factor"))
+
+
+@dg.asset_check(asset=VALUES, name="coverage_not_collapsed",
+                description=f"fct_factor_coverage: each factor's coverage on the latest date "
+                            f"is at least {COLLAPSE_RATIO:.0%} of its median over the previous "
+                            f"{TRAILING_SESSIONS} sessions.")
+def coverage_not_collapsed(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as wh:
+        history = wh.query(
+            "select date, factor, coverage from marts.fct_factor_coverage where date in ("
+            "select distinct date from marts.fct_factor_coverage "
+            f"order by date desc limit {TRAILING_SESSIONS + 1})")
+    dropped = collapsed(history) if history.height else history
+    return dg.AssetCheckResult(
+        passed=dropped.is_empty(), severity=dg.AssetCheckSeverity.WARN,
+        metadata={"latest_date": str(history["date"].max()) if history.height else "none",
+                  "collapsed": dg.MetadataValue.json(
+                      {r["factor"]: round(r["coverage"], 4) for r in dropped.iter_rows(
+                          named=True)})})
+
+
+FACTOR_CHECKS = [no_dates_after_latest_bar, scores_finite, coverage_not_collapsed]

@@ -82,10 +82,11 @@ def register(factor: Factor) -> Factor:
 
 
 def load_all() -> dict[str, Factor]:
-    """Import every family module so the registry is complete, and return it."""
+    """Import every family module and return the registry in catalog order: by family (as in
+    FAMILIES), then in registration order — whatever order the modules were imported in."""
     for module in FAMILY_MODULES.values():
         importlib.import_module(module)
-    return FACTORS
+    return {f.name: f for family in FAMILIES for f in FACTORS.values() if f.family == family}
 
 
 def get(name: str) -> Factor:

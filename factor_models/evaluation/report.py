@@ -232,6 +232,6 @@ def leaderboard(eval_frame: pl.DataFrame, horizon: int) -> pl.DataFrame:
     score = pl.when(sign != 0).then(pl.col("ic_ir") * sign).otherwise(pl.col("ic_ir").abs())
     return (
         rows.with_columns(score=score)
-        .sort("score", descending=True, nulls_last=True)
+        .sort(["score", "factor"], descending=[True, False], nulls_last=True)
         .with_row_index("rank", offset=1)
     )

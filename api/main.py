@@ -19,7 +19,7 @@ from api.broadcast import Broadcaster, Event
 from api.deps import guard
 from api.mart import MartStore
 from api.observability import Metrics, ObservabilityMiddleware
-from api.routes import catalog, factor_values, health, macro, streams, versions
+from api.routes import catalog, evaluation, factor_values, health, macro, streams, versions
 from api.security import Authenticator, RateLimiter
 from factor_mart.settings import Settings
 
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_drop=metrics.dropped_clients.inc,
         on_event=lambda event: metrics.mart_version.set(event.id))
     errors.install(app)
-    for module in (catalog, factor_values, macro, versions, health, streams):
+    for module in (catalog, factor_values, evaluation, macro, versions, health, streams):
         app.include_router(module.router)
 
     @app.get("/metrics", tags=["metrics"], include_in_schema=False,

@@ -127,3 +127,92 @@ class Health(BaseModel):
     published_at: datetime | None
     freshness: dict[str, SourceFreshness]
     detail: str | None = None
+
+
+class QuantileReturn(BaseModel):
+    quantile: int = Field(description="1 is the lowest factor bucket")
+    mean_return: float | None = Field(description="mean forward return, demeaned per date")
+    se: float | None = Field(description="standard error of the mean")
+
+
+class EvaluationSummary(BaseModel):
+    horizon: int = Field(description="forward-return horizon in sessions")
+    dates: int | None = Field(description="dates with an IC")
+    ic_mean: float | None = Field(description="mean rank IC")
+    ic_std: float | None
+    ic_ir: float | None = Field(description="ic_mean / ic_std")
+    t_stat: float | None
+    t_stat_overlap: float | None = Field(description="t_stat / sqrt(horizon) (overlapping labels)")
+    hit_rate: float | None = Field(description="share of dates with rank IC > 0")
+    pearson_ic_mean: float | None
+    mean_names: float | None
+    ic_decay: float | None = Field(description="ic_mean as a share of the shortest horizon's")
+    turnover: float | None
+    rank_autocorr: float | None
+    coverage: float | None
+    mean_symbols: float | None
+    first_date: date | None
+    last_date: date | None
+    spread: float | None = Field(description="top minus bottom quantile mean return")
+    spread_se: float | None
+    quantiles: list[QuantileReturn]
+
+
+class IcPoint(BaseModel):
+    date: date
+    horizon: int
+    rank_ic: float | None
+    pearson_ic: float | None
+    n: int | None = Field(description="names in the cross-section")
+
+
+class SectorEvaluation(BaseModel):
+    sector: str
+    horizon: int
+    dates: int | None
+    ic_mean: float | None
+    ic_std: float | None
+    ic_ir: float | None
+    t_stat: float | None
+    hit_rate: float | None
+    mean_names: float | None
+
+
+class FactorEvaluation(BaseModel):
+    factor: str
+    family: str
+    direction: int = Field(description="+1 higher is better, -1 lower is better, 0 neutral")
+    version: int
+    horizons: list[int]
+    start: date = Field(description="first date of the IC series window")
+    end: date = Field(description="last date of the IC series window")
+    count: int = Field(description="summary rows (one per horizon)")
+    summary: list[EvaluationSummary]
+    ic_count: int
+    ic: list[IcPoint]
+    sector_count: int
+    sectors: list[SectorEvaluation]
+
+
+class LeaderboardRow(BaseModel):
+    rank: int
+    factor: str
+    family: str | None
+    direction: int | None
+    score: float | None = Field(description="IC IR signed by direction (|IC IR| when neutral)")
+    ic_ir: float | None
+    ic_mean: float | None
+    t_stat: float | None
+    hit_rate: float | None
+    spread: float | None
+    turnover: float | None
+    coverage: float | None
+    dates: int | None
+
+
+class Leaderboard(BaseModel):
+    horizon: int
+    family: str | None
+    version: int
+    count: int
+    items: list[LeaderboardRow]

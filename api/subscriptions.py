@@ -6,13 +6,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
+from api.alerts import AlertRule, readings
 from api.catalog_source import catalog
 from api.deps import FACTOR_PATTERN, SYMBOL_PATTERN, without_nan
 from api.mart import MartStore, Snapshot
+from api.universe import universe_summary
 
-StreamType = Literal["factors", "cross_source_factors", "macro_regime", "mart_versions"]
+StreamType = Literal["factors", "cross_source_factors", "macro_regime", "mart_versions",
+                     "universe_summary", "alerts"]
 STOCK_FAMILIES = {"factors": {"technical", "fundamental", "cross_source"},
-                  "cross_source_factors": {"cross_source"}}
+                  "cross_source_factors": {"cross_source"},
+                  "alerts": {"technical", "fundamental", "cross_source"}}
 
 
 class Subscribe(BaseModel):
@@ -24,6 +28,8 @@ class Subscribe(BaseModel):
     factors: list[Annotated[str, StringConstraints(pattern=FACTOR_PATTERN)]] = Field(
         default_factory=list, max_length=100)
     update_frequency_seconds: float = Field(default=30, ge=0, le=86400)
+    alerts: list[AlertRule] | None = Field(default=None, max_length=100,
+                                           description="stream_type alerts only")
 
 
 class Unsubscribe(BaseModel):
@@ -48,6 +54,8 @@ def check(message: Subscribe, store: MartStore) -> Subscribe:
     """Upper-case symbols and verify factors and symbols against the current version."""
     message = message.model_copy(update={"symbols": list(dict.fromkeys(
         s.upper() for s in message.symbols))})
+    if message.alerts is not None or message.stream_type == "alerts":
+        message = _alert_targets(message)
     families = STOCK_FAMILIES.get(message.stream_type)
     if families is None:
         return message
@@ -72,9 +80,32 @@ def check(message: Subscribe, store: MartStore) -> Subscribe:
     return message
 
 
+def _alert_targets(message: Subscribe) -> Subscribe:
+    """Alert rules with upper-case symbols; their factors and symbols are checked like others."""
+    if message.stream_type != "alerts":
+        raise SubscriptionError(f"'alerts' belongs to stream_type alerts, not "
+                                f"{message.stream_type}")
+    if not message.alerts:
+        raise SubscriptionError("alerts needs a non-empty 'alerts' list of rules")
+    if message.symbols or message.factors:
+        raise SubscriptionError("alerts take their factor and symbol inside each rule, "
+                                "not in 'symbols'/'factors'")
+    rules = [r.model_copy(update={"symbol": r.symbol.upper()}) for r in message.alerts]
+    # The rules' symbols and factors fill the lists so they are verified like a factors stream.
+    return message.model_copy(update={
+        "alerts": rules, "symbols": list(dict.fromkeys(r.symbol for r in rules)),
+        "factors": list(dict.fromkeys(r.factor for r in rules))})
+
+
 def payload(message: Subscribe, snapshot: Snapshot) -> dict[str, Any]:
     """What one update carries for this subscription, from `snapshot`."""
     body: dict[str, Any] = {"version": snapshot.version.version}
+    if message.stream_type == "universe_summary":
+        return body | universe_summary(snapshot)
+    if message.stream_type == "alerts":
+        current = readings(message.alerts or [], snapshot)
+        days = [r["date"] for r in current if r["date"]]
+        return body | {"date": max(days) if days else None, "values": current}
     if message.stream_type == "mart_versions":
         return body | {"data": snapshot.version.event()["data"]}
     if message.stream_type == "macro_regime":

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
+from api.alerts import AlertTracker
 from api.broadcast import Dropped, Event
 from api.deps import ERROR_RESPONSES, guard
 from api.errors import ApiError
@@ -81,6 +82,7 @@ class _Client:
         self.subscriptions: dict[str, Subscribe] = {}
         self.last_sent: dict[str, float] = {}
         self.pending: dict[str, asyncio.Task] = {}
+        self.alerts: dict[str, AlertTracker] = {}  # per alerts subscription
         self.ids = count(1)
         self.lock = asyncio.Lock()
         self.closed = asyncio.Event()  # set when the client must be dropped
@@ -100,15 +102,24 @@ class _Client:
     async def error(self, message: str, code: str = "bad_message") -> None:
         await self.send({"type": "error", "code": code, "message": message})
 
-    async def update(self, sub_id: str) -> None:
+    async def update(self, sub_id: str, initial: bool = False) -> None:
+        """The subscription's current data; alerts send it once, then only their crossings."""
         message = self.subscriptions.get(sub_id)
         if message is None:
             return
         snapshot = await run_in_threadpool(self.state.store.current)
         body = await run_in_threadpool(payload, message, snapshot)
         self.last_sent[sub_id] = time.monotonic()
-        await self.send({"type": "update", "subscription_id": sub_id,
-                         "stream_type": message.stream_type} | body)
+        head = {"subscription_id": sub_id, "stream_type": message.stream_type}
+        tracker = self.alerts.get(sub_id)
+        if tracker is not None and initial:
+            tracker.baseline(body["values"])
+        elif tracker is not None:
+            for crossing in tracker.new_crossings(body["values"]):
+                await self.send({"type": "alert"} | head | {"version": body["version"]}
+                                | {k: v for k, v in crossing.items() if k != "crossed"})
+            return
+        await self.send({"type": "update"} | head | body)
 
     def schedule(self, sub_id: str) -> None:
         """Send now if the subscription's interval has passed, else once when it has."""
@@ -142,6 +153,7 @@ class _Client:
             if self.subscriptions.pop(message.subscription_id, None) is None:
                 await self.error(f"no subscription {message.subscription_id!r}", "unknown_id")
                 return
+            self.alerts.pop(message.subscription_id, None)
             if task := self.pending.pop(message.subscription_id, None):
                 task.cancel()
             await self.send({"type": "unsubscribed", "subscription_id": message.subscription_id})
@@ -157,9 +169,11 @@ class _Client:
                 return
             sub_id = f"s{next(self.ids)}"
             self.subscriptions[sub_id] = message
+            if message.stream_type == "alerts":
+                self.alerts[sub_id] = AlertTracker()
             await self.send({"type": "subscribed", "subscription_id": sub_id}
-                            | message.model_dump(exclude={"type"}))
-            await self.update(sub_id)
+                            | message.model_dump(exclude={"type"}, exclude_none=True))
+            await self.update(sub_id, initial=True)
 
     async def read(self) -> None:
         while True:
@@ -187,7 +201,7 @@ class _Client:
 
 @router.websocket("/ws")
 async def websocket_stream(websocket: WebSocket):
-    """Subscribe/unsubscribe/ping over JSON messages; updates follow each mart publish."""
+    """Subscribe/unsubscribe/ping over JSON messages; updates (and alerts) follow publishes."""
     state = websocket.app.state
     client_host = websocket.client.host if websocket.client else "-"
     try:

@@ -17,12 +17,24 @@ import polars as pl
 
 from factor_mart.settings import Settings
 from factor_models.catalog import DIM_FACTOR_SCHEMA
+from factor_models.evaluation import ic_summary
 
 CLI = Path(sys.executable).parent / "factor-mart"
 DATES = [date(2024, 1, 2), date(2024, 1, 3), date(2024, 1, 4)]
 SYMBOLS = ["AAA", "BBB", "CCC"]
 FACTORS = {"ret_1d": "technical", "beta_dgs10_252d": "cross_source", "dgs10_level": "macro"}
 STOCK_FACTORS = ["ret_1d", "beta_dgs10_252d"]
+DIRECTIONS = {"ret_1d": 1, "beta_dgs10_252d": -1, "dgs10_level": 0}
+# Rank IC per (factor, horizon) on DATES, chosen so each IC IR is a round number (mean / std).
+RANK_IC = {
+    ("ret_1d", 1): [0.1, 0.2, 0.3],  # IR 2.0
+    ("ret_1d", 5): [0.3, -0.1, 0.1],  # IR 0.5
+    ("ret_1d", 21): [0.2, 0.4, 0.6],  # IR 2.0
+    ("beta_dgs10_252d", 1): [-0.2, -0.3, -0.4],  # IR -3.0 (direction -1: score 3.0)
+    ("beta_dgs10_252d", 5): [0.1, 0.3, 0.5],  # IR 1.5 (score -1.5)
+    ("beta_dgs10_252d", 21): [-0.1, 0.1, -0.3],  # IR -0.5 (score 0.5)
+}
+SECTOR_RANK_IC = {"Energy": [0.5, 0.7, 0.9], "Technology": [-0.1, 0.1, 0.3]}  # ret_1d, h 1
 
 
 def raw_value(day_index: int, symbol_index: int, factor_index: int) -> float:
@@ -48,10 +60,48 @@ def dim_factor() -> pl.DataFrame:
              "sources": {"technical": "ibkr", "cross_source": "ibkr, fred",
                          "macro": "fred"}[family],
              "description": f"{name} test entry", "formula": "x", "unit": "ratio",
-             "direction": 1, "higher_is_better": True, "lookback_days": 1, "cadence": "daily",
+             "direction": DIRECTIONS[name], "higher_is_better": {1: True, -1: False}.get(
+                 DIRECTIONS[name]), "lookback_days": 1, "cadence": "daily",
              "reference": "test", "inputs": "adjusted_close", "compute": "test"}
             for name, family in FACTORS.items()]
     return pl.DataFrame(rows, schema=DIM_FACTOR_SCHEMA, orient="row")
+
+
+def factor_ic() -> pl.DataFrame:
+    """fct_factor_ic: one rank and Pearson IC per date, stock-level factor and horizon."""
+    rows = [{"date": day, "factor": factor, "horizon": horizon, "rank_ic": ic,
+             "pearson_ic": ic / 2, "n": 3}
+            for (factor, horizon), ics in RANK_IC.items() for day, ic in zip(DATES, ics,
+                                                                             strict=True)]
+    return pl.DataFrame(rows, schema={"date": pl.Date, "factor": pl.String, "horizon": pl.Int16,
+                                      "rank_ic": pl.Float64, "pearson_ic": pl.Float64,
+                                      "n": pl.Int32})
+
+
+def factor_eval() -> pl.DataFrame:
+    """fct_factor_eval: the IC summary of `factor_ic` plus quantile and stability columns."""
+    summary = ic_summary(factor_ic())
+    return summary.with_columns(
+        ic_decay=pl.col("ic_mean") / pl.col("ic_mean").sort_by("horizon").first().over("factor"),
+        turnover=0.25, rank_autocorr=0.75, coverage=1.0, mean_symbols=3.0,
+        first_date=pl.lit(DATES[0]), last_date=pl.lit(DATES[-1]),
+        **{f"q{q}_return": pl.lit(0.001 * (q - 3)) for q in range(1, 6)},
+        **{f"q{q}_return_se": pl.lit(0.0005) for q in range(1, 6)},
+        spread=pl.lit(0.004), spread_se=pl.lit(0.001),
+        direction=pl.col("factor").replace_strict(DIRECTIONS, return_dtype=pl.Int16),
+    ).sort("factor", "horizon")
+
+
+def factor_eval_sector() -> pl.DataFrame:
+    """fct_factor_eval_sector: ret_1d's one-day rank IC summary within two sectors."""
+    daily = pl.DataFrame([{"factor": "ret_1d", "horizon": 1, "sector": sector, "date": day,
+                           "rank_ic": ic, "pearson_ic": None, "n": 3}
+                          for sector, ics in SECTOR_RANK_IC.items()
+                          for day, ic in zip(DATES, ics, strict=True)],
+                         schema={"factor": pl.String, "horizon": pl.Int16, "sector": pl.String,
+                                 "date": pl.Date, "rank_ic": pl.Float64,
+                                 "pearson_ic": pl.Float64, "n": pl.Int32})
+    return ic_summary(daily, by=("factor", "horizon", "sector"))
 
 
 def write_marts(path: Path, shift: float = 0.0) -> None:
@@ -68,6 +118,9 @@ def write_marts(path: Path, shift: float = 0.0) -> None:
                                               "growth_signal": [0.5, 0.25, -0.5]}),
             "fct_prices_daily": pl.DataFrame({"symbol": ["AAA"], "trading_date": [DATES[-1]],
                                               "adjusted_close": [10.0]}),
+            "fct_factor_ic": factor_ic(),
+            "fct_factor_eval": factor_eval(),
+            "fct_factor_eval_sector": factor_eval_sector(),
         }
         for name, frame in frames.items():
             con.register("incoming", frame.to_arrow())
@@ -153,7 +206,8 @@ def sse_events(lines, count: int, include_comments: bool = False) -> list[dict]:
 
 
 _PG_TYPES = {pl.Date: "DATE", pl.Float64: "DOUBLE PRECISION", pl.String: "TEXT",
-             pl.Int8: "SMALLINT", pl.Int32: "INTEGER", pl.Int64: "BIGINT", pl.Boolean: "BOOLEAN"}
+             pl.Int8: "SMALLINT", pl.Int16: "SMALLINT", pl.Int32: "INTEGER", pl.Int64: "BIGINT",
+             pl.Boolean: "BOOLEAN"}
 
 
 def write_marts_postgres(dsn: str, shift: float = 0.0) -> None:

@@ -139,8 +139,39 @@ def apikey_revoke(key_id: Annotated[str, typer.Argument(help="the id shown by cr
     console.print(f"revoked {key_id}")
 
 
-bench_app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks: `bench` alone runs the full warehouse benchmark.",
+                        invoke_without_command=True)
 app.add_typer(bench_app, name="bench")
+
+
+@bench_app.callback()
+def bench_all(
+    ctx: typer.Context,
+    symbols: Annotated[int, typer.Option(help="synthetic companies")] = 1000,
+    years: Annotated[int, typer.Option(help="years of daily history")] = 10,
+    seed: Annotated[int, typer.Option(help="synthetic universe seed")] = 7,
+    skip_postgres: Annotated[bool, typer.Option("--skip-postgres",
+                                                help="DuckDB only")] = False,
+    stages: Annotated[str, typer.Option(help="comma list of duckdb, increment, technical, "
+                                             "postgres")] = "duckdb,increment,technical,postgres",
+) -> None:
+    """Full build (per-stage wall time and peak RSS), daily increment, technical factors
+    versus pandas + TA-Lib, and the PostgreSQL full build; a table and bench_results/*.json."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from factor_mart.bench.report import print_results, write_json
+    from factor_mart.bench.runner import STAGES, BenchConfig, run_bench
+
+    chosen = tuple(s.strip() for s in stages.split(",") if s.strip())
+    unknown = [s for s in chosen if s not in STAGES]
+    if unknown:
+        raise typer.BadParameter(f"unknown stage(s) {unknown}; choose from {', '.join(STAGES)}")
+    if skip_postgres:
+        chosen = tuple(s for s in chosen if s != "postgres")
+    results = run_bench(BenchConfig(symbols=symbols, years=years, seed=seed, stages=chosen),
+                        progress=console.print)
+    print_results(results, console)
+    console.print(f"results: {write_json(results)}")
 
 
 @bench_app.command("api")

@@ -24,6 +24,7 @@ def _ic_panel(ic: pl.DataFrame, top: float) -> list[str]:
     """Daily rank IC of the shortest horizon (grey) and each horizon's rolling mean."""
     parts = [f'<text x="{MARGIN}" y="{top - 8}" font-size="13">Rank IC by date '
              f'(grey: daily, shortest horizon; lines: {ROLLING}-session rolling mean)</text>']
+    ic = ic.drop_nulls("rank_ic")  # a date with too few names has no IC
     if ic.is_empty():
         return parts + [f'<text x="{MARGIN}" y="{top + 40}">no IC</text>']
     days = ic["date"].unique().sort()

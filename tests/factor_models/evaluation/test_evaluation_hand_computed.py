@@ -155,3 +155,15 @@ def test_redundancy_matrix_is_the_mean_daily_spearman(sp500_bars):
     for a, b, value, dates in matrix.iter_rows():
         assert dates == 30
         assert value == pytest.approx(sum(expected[(a, b)]) / 30, abs=1e-12)
+
+
+def test_chart_of_a_factor_without_any_rank_ic_says_so(tmp_path):
+    from datetime import date
+
+    import polars as pl
+
+    from factor_models.evaluation.charts import _ic_panel
+
+    ic = pl.DataFrame({"date": [date(2024, 1, 2)], "horizon": [1], "rank_ic": [None]},
+                      schema={"date": pl.Date, "horizon": pl.Int64, "rank_ic": pl.Float64})
+    assert any("no IC" in part for part in _ic_panel(ic, 0))

@@ -1,4 +1,4 @@
-{{ config(indexes=[{'columns': ['series_id', 'vintage_date']}]) }}
+{{ config(indexes=postgres_indexes([{'columns': ['series_id', 'vintage_date']}])) }}
 -- What a series looked like on each of its vintage dates: the newest observation released so far,
 -- its value in that vintage, its first release, and change / % change / year-over-year computed
 -- from the previous and year-ago observations *as that same vintage states them*.

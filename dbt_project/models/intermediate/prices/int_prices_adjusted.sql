@@ -1,4 +1,4 @@
-{{ config(indexes=[{'columns': ['symbol', 'trading_date']}]) }}
+{{ config(indexes=postgres_indexes([{'columns': ['symbol', 'trading_date']}])) }}
 -- Good bars only: raw and split/dividend-adjusted OHLCV and daily simple and log returns on the
 -- adjusted close. A return next to a bad bar is left null rather than spanning it.
 with factors as (

@@ -1,4 +1,4 @@
-{{ config(indexes=[{'columns': ['trading_date', 'symbol']}]) }}
+{{ config(indexes=postgres_indexes([{'columns': ['trading_date', 'symbol']}])) }}
 -- The point-in-time universe: a symbol belongs on every session from its first to its last
 -- trading date, so a delisted name stays in history up to its last day and no later.
 with securities as (

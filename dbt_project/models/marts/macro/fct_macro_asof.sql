@@ -3,7 +3,7 @@
     unique_key=['series_id', 'trading_date'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    indexes=[{'columns': ['trading_date', 'series_id']}],
+    indexes=postgres_indexes([{'columns': ['trading_date', 'series_id']}]),
     post_hook="{{ partition_by_date('trading_date') }}",
 ) }}
 -- The macro panel: every series on every trading date, valued as known at that session's close

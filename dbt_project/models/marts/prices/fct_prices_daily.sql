@@ -3,7 +3,7 @@
     unique_key=['symbol', 'trading_date'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    indexes=[{'columns': ['trading_date', 'symbol']}, {'columns': ['symbol', 'trading_date']}],
+    indexes=postgres_indexes([{'columns': ['trading_date', 'symbol']}, {'columns': ['symbol', 'trading_date']}]),
     post_hook="{{ partition_by_date('trading_date') }}",
 ) }}
 -- Daily adjusted prices, one row per symbol and session with a good bar: adjusted OHLCV, the raw

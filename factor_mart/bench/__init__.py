@@ -1,0 +1,1 @@
+"""`factor-mart bench`: full build, daily increment, engine comparison and backend ratio."""

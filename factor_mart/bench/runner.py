@@ -1,0 +1,209 @@
+"""Run the benchmark: each stage a child process, timed, with its own peak RSS (wait4)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from factor_mart.settings import Backend, Settings
+
+BUILD_JOBS = ("edgar_job", "fred_job", "ibkr_job", "marts_job", "marts_daily_job",
+              "factors_job", "evaluation_job", "publish_job")
+# A new day: its sources, then the marts and factors that read them, then a new version.
+INCREMENT_JOBS = ("ibkr_job", "edgar_job", "fred_job", "marts_job", "marts_daily_job",
+                  "factors_job", "publish_job")
+STAGES = ("duckdb", "increment", "technical", "postgres")
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    symbols: int = 1000
+    years: int = 10
+    seed: int = 7
+    stages: tuple[str, ...] = STAGES
+    workdir: Path | None = None  # default: a temporary folder, removed afterwards
+
+
+@dataclass
+class Measured:
+    """One child process: what it ran, its wall time, peak RSS and its own summary."""
+
+    name: str
+    seconds: float
+    peak_rss_mb: float
+    summary: dict = field(default_factory=dict)
+    cpu_seconds: float = 0.0  # user + system of the child and its children (dbt)
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "seconds": round(self.seconds, 3),
+                "cpu_seconds": round(self.cpu_seconds, 3),
+                "peak_rss_mb": round(self.peak_rss_mb, 1), **self.summary}
+
+
+def run_child(name: str, args: list[str], env: dict[str, str], out: Path) -> Measured:
+    """Run ``python -m factor_mart.bench.stage <args> --out out``; time and peak RSS."""
+    command = [sys.executable, "-m", "factor_mart.bench.stage", *args, "--out", str(out)]
+    began = time.perf_counter()
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - began
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        tail = output.decode(errors="replace")[-4000:]
+        raise RuntimeError(f"bench stage {name} failed (exit {child.returncode}):\n{tail}")
+    # Linux: ru_maxrss in KiB, the largest of the child and the descendants it waited for.
+    # CPU seconds say how much work was done even when other processes share the cores.
+    return Measured(name, seconds, usage.ru_maxrss / 1024, json.loads(out.read_text()),
+                    usage.ru_utime + usage.ru_stime)
+
+
+def stage_env(settings: Settings, start: date, config: BenchConfig) -> dict[str, str]:
+    """The environment a stage child reads its settings from."""
+    env = dict(os.environ) | {
+        "FACTOR_MART_SOURCE_MODE": "synthetic",
+        "FACTOR_MART_SYNTHETIC_SYMBOLS": str(config.symbols),
+        "FACTOR_MART_SYNTHETIC_YEARS": str(config.years),
+        "FACTOR_MART_SYNTHETIC_SEED": str(config.seed),
+        "FACTOR_MART_HISTORY_START": start.isoformat(),
+        "FACTOR_MART_BACKEND": settings.backend.value,
+        "FACTOR_MART_DUCKDB_PATH": str(settings.duckdb_path),
+    }
+    if settings.postgres_dsn:
+        env["FACTOR_MART_POSTGRES_DSN"] = settings.postgres_dsn
+    return env
+
+
+def build_stages(env: dict[str, str], last_day: date, folder: Path, prefix: str,
+                 jobs: tuple[str, ...] = BUILD_JOBS, progress=print) -> list[Measured]:
+    """Every job of the full build, each over all of its partitions up to ``last_day``."""
+    measured = []
+    for job in jobs:
+        began = time.perf_counter()
+        try:
+            result = run_child(f"{prefix}:{job}", ["job", job, "--last", last_day.isoformat()],
+                               env, folder / f"{prefix}-{job}.json")
+        except RuntimeError as exc:  # later jobs read this one's tables: stop, keep the rest
+            progress(f"  [red]{prefix}:{job} failed[/red]: {str(exc)[-800:]}")
+            measured.append(Measured(f"{prefix}:{job}", time.perf_counter() - began, 0.0,
+                                     {"job": job, "failed": str(exc)[-3000:]}))
+            break
+        progress(f"  {result.name}: {result.seconds:.1f} s, {result.peak_rss_mb:,.0f} MB")
+        measured.append(result)
+    return measured
+
+
+def machine() -> dict:
+    """What the numbers were measured on: cores, load, memory."""
+    info = {"cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
+            "python": sys.version.split()[0]}
+    try:
+        import psutil
+
+        info["memory_gb"] = round(psutil.virtual_memory().total / 1024**3, 1)
+    except ImportError:
+        pass
+    return info
+
+
+def run_bench(config: BenchConfig, progress=print) -> dict:
+    """Run the selected stages; the results as one JSON-ready dict."""
+    from factor_mart.bench import increment, postgres, technical
+    from ingestion.synthetic import SyntheticUniverse
+
+    universe = SyntheticUniverse(symbols=config.symbols, years=config.years, seed=config.seed)
+    start, last_day = universe.start, universe.sessions[-1].astype(date)
+    results: dict = {"config": {"symbols": config.symbols, "years": config.years,
+                                "seed": config.seed, "stages": list(config.stages),
+                                "first_day": str(start), "last_day": str(last_day)},
+                     "machine_before": machine()}
+    with tempfile.TemporaryDirectory(prefix="fm-bench-", dir=config.workdir) as tmp:
+        folder = Path(tmp)
+        duck = Settings(backend=Backend.duckdb, duckdb_path=folder / "full.duckdb")
+        if "duckdb" in config.stages or "increment" in config.stages:
+            progress(f"full build on DuckDB, {config.symbols} symbols x {config.years} years "
+                     f"({start} .. {last_day})")
+            stages = build_stages(stage_env(duck, start, config), last_day, folder, "duckdb",
+                                  progress=progress)
+            results["duckdb"] = summarise_build(stages)
+            results["sizes"] = increment.table_sizes(duck)
+        complete = "duckdb" in results and results["duckdb"]["failed_job"] is None
+        if "increment" in config.stages and complete:
+            progress(f"daily increment: {last_day}")
+            try:
+                results["increment"] = increment.run_increment(
+                    duck, folder, last_day, lambda s: stage_env(s, start, config), progress)
+            except RuntimeError as exc:  # a failed stage: keep the other measurements
+                results["errors"] = {"increment": str(exc)[-3000:]}
+                progress(f"[red]increment failed[/red]: {str(exc)[-600:]}")
+        if "technical" in config.stages:
+            progress("technical factors: polars versus pandas groupby + TA-Lib")
+            results["technical"] = technical.side_by_side(config, folder, progress)
+        if "postgres" in config.stages:
+            progress("full build on PostgreSQL")
+            with postgres.scratch_database() as dsn:
+                pg = Settings(backend=Backend.postgres, postgres_dsn=dsn,
+                              duckdb_path=folder / "pg-side.duckdb")
+                stages = build_stages(stage_env(pg, start, config), last_day, folder, "postgres",
+                                      progress=progress)
+            results["postgres"] = summarise_build(stages)
+            if "duckdb" in results:
+                results["postgres"]["ratio_to_duckdb"] = round(
+                    results["postgres"]["total_seconds"] / results["duckdb"]["total_seconds"], 2)
+    results["machine_after"] = machine()
+    results["targets"] = targets(results)
+    return results
+
+
+def summarise_build(stages: list[Measured]) -> dict:
+    """Per-stage rows, the total wall time and the largest peak RSS."""
+    rows = [m.as_dict() for m in stages]
+    factor_steps = {k: v for m in stages if m.name.endswith("factors_job")
+                    for k, v in m.summary.get("steps", {}).items()}
+    return {"stages": rows, "total_seconds": round(sum(m.seconds for m in stages), 2),
+            "total_cpu_seconds": round(sum(m.cpu_seconds for m in stages), 2),
+            "peak_rss_mb": round(max(m.peak_rss_mb for m in stages), 1),
+            "factor_compute_seconds": round(sum(factor_steps.values()), 2),
+            "missing_jobs": [r["job"] for r in rows if r.get("present") is False],
+            "failed_job": next((r["job"] for r in rows if "failed" in r), None)}
+
+
+def targets(results: dict) -> list[dict]:
+    """The issue's targets, each with the measured value and whether it was met."""
+    rows = []
+
+    def add(name: str, measured: float | bool | None, limit: str, met: bool | None) -> None:
+        rows.append({"target": name, "measured": measured, "limit": limit, "met": met})
+
+    if "duckdb" in results and results["duckdb"]["failed_job"]:
+        add("full build wall (s)", f"failed in {results['duckdb']['failed_job']}", "<= 120",
+            False)
+    elif "duckdb" in results:
+        d = results["duckdb"]
+        add("full build wall (s)", d["total_seconds"], "<= 120", d["total_seconds"] <= 120)
+        add("factor computation stage (s)", d["factor_compute_seconds"], "<= 30",
+            d["factor_compute_seconds"] <= 30)
+        add("peak RSS (MB)", d["peak_rss_mb"], "<= 4096", d["peak_rss_mb"] <= 4096)
+    if "increment" in results:
+        i = results["increment"]
+        add("increment factor computation (s)", i["factor_compute_seconds"], "<= 2",
+            i["factor_compute_seconds"] <= 2)
+        add("increment through Dagster incl. dbt (s)", i["total_seconds"], "<= 20",
+            i["total_seconds"] <= 20)
+        add("increment equals full rebuild", i["equals_full_rebuild"], "true",
+            i["equals_full_rebuild"])
+    if "technical" in results:
+        t = results["technical"]
+        add("technical speed-up vs pandas + TA-Lib (x)", t["speedup"], ">= 2", t["speedup"] >= 2)
+        add("technical same results", t["agree"], "true", t["agree"])
+    if "postgres" in results and "ratio_to_duckdb" in results["postgres"]:
+        ratio = results["postgres"]["ratio_to_duckdb"]
+        add("PostgreSQL / DuckDB full build (x)", ratio, "<= 3", ratio <= 3)
+    return rows

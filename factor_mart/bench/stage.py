@@ -1,0 +1,129 @@
+"""One benchmark stage in its own process, so its wall time and peak RSS are its own.
+
+`python -m factor_mart.bench.stage job <name> [--last DAY | --only DAY | --keys K,K]`
+runs a Dagster job of the code location (settings from the environment) over its partitions in
+one run; `python -m factor_mart.bench.stage technical <polars|talib> ...` computes the technical
+indicators with one engine. Each writes a JSON summary to --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import date
+from pathlib import Path
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _keys(job, last: date | None, only: date | None, keys: list[str] | None) -> list[str]:
+    """The partition keys one run covers: every key up to ``last``, just ``only``, or ``keys``."""
+    import dagster as dg
+
+    if keys:
+        return keys
+    all_keys = job.partitions_def.get_partition_keys()
+    if not isinstance(job.partitions_def, dg.TimeWindowPartitionsDefinition):
+        return all_keys
+    if only is not None:
+        return [only.isoformat()]
+    return [k for k in all_keys if last is None or k <= last.isoformat()]
+
+
+def step_seconds(instance, run_id: str) -> dict[str, float]:
+    """Wall seconds of each step of a run, from the event log."""
+    import dagster as dg
+
+    started: dict[str, float] = {}
+    took: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type is dg.DagsterEventType.STEP_START:
+            started[event.step_key] = entry.timestamp
+        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS,
+                                  dg.DagsterEventType.STEP_FAILURE):
+            took[event.step_key] = round(entry.timestamp - started[event.step_key], 3)
+    return took
+
+
+def run_job(name: str, last: date | None, only: date | None, keys: list[str] | None) -> dict:
+    """Execute one job in process on an ephemeral instance; the summary of the run."""
+    import dagster as dg
+
+    from factor_mart.settings import Settings
+    from orchestration.definitions import build_definitions
+    from orchestration.lib.schedules import partition_range_tags
+
+    began = time.perf_counter()
+    defs = build_definitions(Settings())
+    jobs = {job.name: job for job in defs.resolve_all_job_defs()}
+    if name not in jobs:
+        return {"job": name, "present": False}
+    job = jobs[name]
+    runs = [[]]
+    if job.partitions_def is not None:
+        chosen = _keys(job, last, only, keys)
+        # Static keys that are not a contiguous range (a few companies) run one run each.
+        runs = [[k] for k in chosen] if keys else [chosen]
+    setup = time.perf_counter() - began
+    steps: dict[str, float] = {}
+    failed_checks: list[str] = []
+    with dg.DagsterInstance.ephemeral() as instance:
+        for chosen in runs:
+            tags = partition_range_tags(chosen) if chosen else {}
+            result = job.execute_in_process(instance=instance, tags=tags, run_config=QUIET,
+                                            raise_on_error=False)
+            if not result.success:
+                raise SystemExit(f"{name} failed for partitions {chosen[:1]}..{chosen[-1:]}")
+            for step, seconds in step_seconds(instance, result.run_id).items():
+                steps[step] = round(steps.get(step, 0.0) + seconds, 3)
+            failed_checks += [f"{e.asset_key.to_user_string()}:{e.check_name}"
+                              for e in result.get_asset_check_evaluations() if not e.passed]
+    partitions = sum(len(r) for r in runs)
+    return {"job": name, "present": True, "partitions": partitions,
+            "first": runs[0][0] if partitions else None,
+            "last": runs[-1][-1] if partitions else None,
+            "setup_seconds": round(setup, 3), "steps": steps,
+            "failed_checks": sorted(set(failed_checks))}
+
+
+def run_technical(engine: str, bars: Path, values_out: Path) -> dict:
+    """Read the bars, compute the indicators with ``engine`` (reading included), save them."""
+    from factor_mart.bench.technical import technical
+
+    began = time.perf_counter()
+    values = technical(engine, bars)
+    seconds = time.perf_counter() - began
+    values.write_parquet(values_out)
+    return {"engine": engine, "rows": values.height, "read_and_compute_seconds": round(seconds, 3),
+            "factors": values.width - 2}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m factor_mart.bench.stage")
+    sub = parser.add_subparsers(dest="stage", required=True)
+    job = sub.add_parser("job")
+    job.add_argument("name")
+    job.add_argument("--last", type=date.fromisoformat)
+    job.add_argument("--only", type=date.fromisoformat)
+    job.add_argument("--keys")
+    tech = sub.add_parser("technical")
+    tech.add_argument("engine", choices=("polars", "talib"))
+    tech.add_argument("--bars", type=Path, required=True)
+    tech.add_argument("--values", type=Path, required=True)
+    for p in (job, tech):
+        p.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    if args.stage == "job":
+        summary = run_job(args.name, args.last, args.only,
+                          args.keys.split(",") if args.keys else None)
+    else:
+        summary = run_technical(args.engine, args.bars, args.values)
+    args.out.write_text(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -70,3 +70,29 @@ def test_coverage_collapse_compares_the_latest_day_with_its_trailing_median():
         "coverage": [0.9, 0.9, 0.8, 0.9, 0.9, 0.5] + [0.9, 0.9, 0.8, 0.9, 0.9, 0.4],
     })
     assert collapsed(history)["factor"].to_list() == ["dropped"]  # 0.4 < 0.5 x 0.9
+
+
+def test_year_chunks_cover_the_window_once():
+    from orchestration.defs.factors.assets import year_chunks
+
+    assert list(year_chunks(date(2023, 11, 1), date(2025, 2, 3))) == [
+        (date(2023, 11, 1), date(2023, 12, 31)), (date(2024, 1, 1), date(2024, 12, 31)),
+        (date(2025, 1, 1), date(2025, 2, 3))]
+
+
+def test_normalising_year_by_year_equals_normalising_at_once():
+    from orchestration.defs.factors.assets import year_chunks
+    from orchestration.defs.factors.compute import normalized_values
+
+    rng = np.random.default_rng(3)
+    days = [date(2023, 12, 20) + timedelta(days=i) for i in range(30)]
+    symbols = [f"S{i}" for i in range(12)]
+    wide = {"technical": pl.DataFrame({
+        "date": [d for d in days for _ in symbols], "symbol": symbols * len(days),
+        "ret_1d": rng.normal(size=len(days) * len(symbols))})}
+    securities = pl.DataFrame({"symbol": symbols, "sector": ["A", "B", "C"] * 4})
+    whole = normalized_values(wide, securities, days[0], days[-1])
+    chunked = pl.concat([normalized_values(wide, securities, low, high)
+                         for low, high in year_chunks(days[0], days[-1])])
+    key = ["factor", "date", "symbol"]
+    assert chunked.sort(key).equals(whole.sort(key))

@@ -3,7 +3,7 @@ with redundancy flags, and the wide views for BI."""
 
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import dagster as dg
 import polars as pl
@@ -11,7 +11,11 @@ import polars as pl
 from factor_mart.warehouse import Warehouse
 from factor_mart.warehouse.tables import replace_partition, replace_table
 from factor_models.catalog import catalog_frame
-from orchestration.defs.factors.compute import FactorSet, compute_factors, compute_macro_family
+from orchestration.defs.factors.compute import (
+    compute_macro_family,
+    compute_wide,
+    normalized_values,
+)
 from orchestration.defs.factors.families import STOCK_FAMILIES
 from orchestration.defs.factors.loading import load_inputs, load_macro_inputs
 from orchestration.defs.factors.quality import coverage, redundancy
@@ -45,15 +49,22 @@ def _table(key: dg.AssetKey) -> str:
     return ".".join(key.path)
 
 
-def write_window(wh: Warehouse, factors: FactorSet, bars: pl.DataFrame, start, end
-                 ) -> dict[str, int]:
+def write_window(wh: Warehouse, values: pl.DataFrame, stock_factors: list[str],
+                 bars: pl.DataFrame, start, end) -> dict[str, int]:
     """Write one window of the stock-level factor values and their coverage; rows per table."""
-    stock_factors = [name for family in STOCK_FAMILIES if family in factors.wide
-                     for name in factors.wide[family].columns if name not in ("date", "symbol")]
-    covered = coverage(factors.values, bars.filter(pl.col("date").is_between(start, end)),
+    covered = coverage(values, bars.filter(pl.col("date").is_between(start, end)),
                        stock_factors)
     return {_table(key): replace_partition(wh, _table(key), frame, "date", start, end)
-            for key, frame in ((VALUES, factors.values), (COVERAGE, covered))}
+            for key, frame in ((VALUES, values), (COVERAGE, covered))}
+
+
+def year_chunks(start: date, end: date) -> Iterator[tuple[date, date]]:
+    """[start, end] cut at calendar-year ends: the long, normalised frame of one year of a
+    1,000-name universe is ~20 M rows, of ten years too much for a small machine."""
+    while start <= end:
+        chunk_end = min(date(start.year, 12, 31), end)
+        yield start, chunk_end
+        start = chunk_end + timedelta(days=1)
 
 
 def factor_values_asset(partitions_def: dg.TimeWindowPartitionsDefinition
@@ -83,11 +94,18 @@ def factor_values_asset(partitions_def: dg.TimeWindowPartitionsDefinition
         with warehouse.connect() as wh:
             skipped: dict[str, str] = {}
             inputs = load_inputs(wh, start, end, skipped)
-            factors = compute_factors(inputs, start).between(start, end)
-            skipped |= factors.skipped
+            wide, _, missing = compute_wide(inputs)
+            skipped |= missing
             for family, reason in skipped.items():
                 context.log.warning(f"factor family/panel {family} skipped: {reason}")
-            written = write_window(wh, factors, inputs.bars, start, end)
+            stock_factors = [name for family in STOCK_FAMILIES if family in wide
+                             for name in wide[family].columns if name not in ("date", "symbol")]
+            written: dict[str, int] = {}
+            for low, high in year_chunks(start, end):
+                values = normalized_values(wide, inputs.securities, low, high)
+                for table, rows in write_window(wh, values, stock_factors, inputs.bars,
+                                                low, high).items():
+                    written[table] = written.get(table, 0) + rows
         return dg.MaterializeResult(metadata={
             "window": f"{start} .. {end}", "warmup_from": str(inputs.bars["date"].min()),
             "rows": dg.MetadataValue.json(written), "skipped": dg.MetadataValue.json(skipped)})

@@ -36,14 +36,6 @@ class FactorSet:
     regime: pl.DataFrame | None
     skipped: dict[str, str] = field(default_factory=dict)
 
-    def between(self, start: date, end: date) -> FactorSet:
-        """Only the rows dated in [start, end] (the partition window; the rest was warm-up)."""
-        def window(frame: pl.DataFrame) -> pl.DataFrame:
-            return frame.filter(pl.col("date").is_between(start, end))
-
-        return replace(self, wide={k: window(v) for k, v in self.wide.items()},
-                       values=window(self.values), macro_series=window(self.macro_series),
-                       regime=None if self.regime is None else window(self.regime))
 
 
 def stock_long(wide: pl.DataFrame) -> pl.DataFrame:
@@ -84,15 +76,28 @@ def compute_factors(inputs: FactorInputs, start: date | None = None) -> FactorSe
     ``start`` skips normalising dates before it (warm-up rows that will not be written).
     """
     wide, regime, skipped = compute_wide(inputs)
-    parts = [stock_long(wide[name]) for name in STOCK_FAMILIES if name in wide]
+    macro = macro_long(wide["macro"]) if "macro" in wide else EMPTY_MACRO_SERIES
+    return FactorSet(wide=wide, values=normalized_values(wide, inputs.securities, start),
+                     macro_series=macro.sort("factor", "date"), regime=regime, skipped=skipped)
+
+
+def normalized_values(wide: dict[str, pl.DataFrame], securities: pl.DataFrame,
+                      start: date | None = None, end: date | None = None) -> pl.DataFrame:
+    """The stock families' values dated in [start, end], long and normalised per date.
+
+    Scores use only each date's cross-section, so normalising a window at a time gives the
+    same rows as normalising everything at once; callers use that to bound memory.
+    """
+    def window(frame: pl.DataFrame) -> pl.DataFrame:
+        if start is not None:
+            frame = frame.filter(pl.col("date") >= start)
+        return frame if end is None else frame.filter(pl.col("date") <= end)
+
+    parts = [stock_long(window(wide[name])) for name in STOCK_FAMILIES if name in wide]
     long = (pl.concat(parts) if parts
             else pl.DataFrame(schema={"date": pl.Date, "symbol": pl.String,
                                       "factor": pl.String, "value": pl.Float64}))
-    if start is not None:
-        long = long.filter(pl.col("date") >= start)
-    macro = macro_long(wide["macro"]) if "macro" in wide else EMPTY_MACRO_SERIES
-    return FactorSet(wide=wide, values=normalize(long, inputs.securities),
-                     macro_series=macro.sort("factor", "date"), regime=regime, skipped=skipped)
+    return normalize(long, securities)
 
 
 def compute_macro_family(inputs: FactorInputs, skipped: dict[str, str]

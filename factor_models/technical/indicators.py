@@ -250,8 +250,11 @@ def money_flow_index(
     typical_change = change(typical)
     flow = typical * volume
     known = typical_change.is_not_null()
-    positive = pl.when(typical_change > 0).then(flow).otherwise(pl.when(known).then(0.0))
-    negative = pl.when(typical_change < 0).then(flow).otherwise(pl.when(known).then(0.0))
+    # polars' (h + l + c) / 3 can differ from TA-Lib's in the last bit, which turns an exact tie
+    # (common with cent prices) into a +-2e-15 "change"; below 1e-12 of the price is a tie.
+    tie = typical_change.abs() <= 1e-12 * typical.abs()
+    positive = pl.when((typical_change > 0) & ~tie).then(flow).otherwise(pl.when(known).then(0.0))
+    negative = pl.when((typical_change < 0) & ~tie).then(flow).otherwise(pl.when(known).then(0.0))
     positive_sum = plan.add(f"_mfi_positive({key})", rolling_sum(positive, period))
     total = plan.add(f"_mfi_total({key})", positive_sum + rolling_sum(negative, period))
     return pl.when(total < 1.0).then(0.0).otherwise(100.0 * positive_sum / total)

@@ -153,3 +153,23 @@ def test_beta_and_idiosyncratic_volatility_match_least_squares(symbol, real_bars
         assert idio[t] == pytest.approx(math.sqrt(ssr[0] / (window - 2) * 252), abs=1e-9)
         checked += 1
     assert checked > 300
+
+
+def test_mfi_counts_exact_typical_price_ties_as_no_flow_like_talib():
+    # Cent prices make equal typical prices common; TA-Lib counts neither flow on such a day.
+    import talib
+
+    from factor_models.technical import compute_technical
+    from ingestion.synthetic import SyntheticUniverse
+
+    bars = (SyntheticUniverse(symbols=20, years=3, seed=7).bars_frame("ADJUSTED_LAST")
+            .rename({"bar_date": "date"})
+            .select("symbol", "date", "open", "high", "low", "close", "volume")
+            .filter(pl.col("symbol") == "NQBW").sort("date"))
+    high, low, close, volume = (bars[c].to_numpy().astype(float)
+                                for c in ("high", "low", "close", "volume"))
+    typical = (high + low + close) / 3.0
+    assert (np.diff(typical) == 0).any()  # the case this test is about
+    ours = compute_technical(bars, ["mfi_14"])["mfi_14"].to_numpy().astype(float)
+    reference = talib.MFI(high, low, close, volume, 14)
+    np.testing.assert_allclose(ours[14:], reference[14:], rtol=0, atol=1e-6)

@@ -27,7 +27,9 @@ _built: dict[str, Settings] = {}
 
 def sample_settings(backend: Backend, duckdb_path: Path | None = None,
                     postgres_dsn: str | None = None) -> Settings:
-    return Settings(backend=backend, duckdb_path=duckdb_path or Path("unused.duckdb"),
+    return Settings(backend=backend, duckdb_path=duckdb_path or (
+        # PostgreSQL runs still write evaluation charts beside this path: keep them out of cwd.
+        Path(tempfile.mkdtemp(prefix="factor_sample_")) / "unused.duckdb"),
                     postgres_dsn=postgres_dsn, source_mode=SourceMode.synthetic,
                     synthetic_symbols=SYMBOLS, synthetic_years=YEARS, synthetic_seed=SEED,
                     history_start=HISTORY_START)

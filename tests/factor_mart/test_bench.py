@@ -78,6 +78,7 @@ def test_tiny_bench_end_to_end(tmp_path):
         "evaluation_job", "publish_job"]
     assert all(s["seconds"] > 0 and s["peak_rss_mb"] > 50 for s in build["stages"])
     assert results["sizes"]["raw.ib_bars"] > 0 and results["sizes"]["marts.fct_factor_values"] > 0
+    assert "increment" in results, results.get("errors")
     inc = results["increment"]
     assert inc["equals_full_rebuild"] and inc["factor_values"]["rows_full"] > 0
     # TRADES and ADJUSTED_LAST bars of the symbols still listed on the last day.

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
-import psycopg
 import pytest
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner
@@ -16,10 +14,10 @@ from dbt_raw_data import all_batches
 
 from factor_mart.settings import PROJECT_ROOT, Backend, Settings
 from factor_mart.warehouse import connect, ensure_raw_schema, land
+from factor_mart.warehouse.scratch import scratch_database
+from tests.postgres import PG_ADMIN_DSN, require_postgres
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-PG_ADMIN_DSN = os.environ.get("FACTOR_MART_TEST_PG_DSN",
-                              "postgresql://postgres@127.0.0.1:5432/postgres")
 # The marts this helper owns, with everything upstream (fundamentals are tested on their own).
 BUILD_SELECTION = ["+dim_calendar", "+dim_security", "+dim_macro_series", "+fct_macro_asof",
                    "+fct_prices_daily", "+int_universe_daily"]
@@ -87,19 +85,7 @@ def postgres_warehouse(tmp_path_factory) -> Iterator[Settings]:
 
     Skips without a server, except under CI=true where a missing server fails.
     """
-    try:
-        psycopg.connect(PG_ADMIN_DSN, connect_timeout=3).close()
-    except psycopg.OperationalError as error:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI but unreachable at {PG_ADMIN_DSN}: {error}")
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_DSN}")
-    name = f"fm_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        settings = Settings(backend=Backend.postgres,
-                            postgres_dsn=PG_ADMIN_DSN.rsplit("/", 1)[0] + f"/{name}")
+    require_postgres()
+    with scratch_database(PG_ADMIN_DSN, "fm_test") as dsn:
+        settings = Settings(backend=Backend.postgres, postgres_dsn=dsn)
         yield build_warehouse(settings, tmp_path_factory.mktemp("dbt_postgres") / "target")
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

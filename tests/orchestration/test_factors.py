@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import date
 
 import dagster as dg
 import numpy as np
 import polars as pl
-import psycopg
 import pytest
 
 from factor_mart.settings import Backend, Settings
 from factor_mart.warehouse import connect
+from factor_mart.warehouse.scratch import scratch_database
 from factor_models.technical import compute_technical
 from orchestration.definitions import build_definitions
 from tests.orchestration.factor_sample import (
@@ -24,9 +22,8 @@ from tests.orchestration.factor_sample import (
     duckdb_sample,
     sample_settings,
 )
+from tests.postgres import PG_ADMIN_DSN, require_postgres
 
-PG_ADMIN_DSN = os.environ.get("FACTOR_MART_TEST_PG_DSN",
-                              "postgresql://postgres@127.0.0.1:5432/postgres")
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 CHECKED = [(date(2024, 6, 14), "rsi_14"), (date(2025, 6, 2), "ret_21d"),
            (date(2025, 6, 2), "beta_mkt_252d"), (date(2025, 12, 31), "macd_hist")]
@@ -36,21 +33,9 @@ WINDOW_DAY, NEIGHBOUR = date(2025, 6, 2), date(2025, 6, 3)
 @pytest.fixture(scope="module")
 def postgres_sample() -> Iterator[Settings]:
     """The sample built into a fresh PostgreSQL database (skips without a server, except CI)."""
-    try:
-        psycopg.connect(PG_ADMIN_DSN, connect_timeout=3).close()
-    except psycopg.OperationalError:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI but unreachable at {PG_ADMIN_DSN}")
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_DSN}")
-    name = f"fm_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield build(sample_settings(Backend.postgres, postgres_dsn=PG_ADMIN_DSN.rsplit("/", 1)[0]
-                                    + f"/{name}"))
-    finally:
-        with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    require_postgres()
+    with scratch_database(PG_ADMIN_DSN, "fm_test") as dsn:
+        yield build(sample_settings(Backend.postgres, postgres_dsn=dsn))
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])

@@ -17,10 +17,9 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 def run_demo(settings: Settings, console: Console, record: bool = False) -> None:
     """Materialize every asset, each job as one run over all of its partitions.
 
-    By default the runs use an in-memory Dagster instance: a single-run backfill of ten years of
-    daily partitions writes one event per partition, and on a disk with slow fsync (this kind of
-    VM: ~50 ms a commit) SQLite needs minutes for that. ``record`` keeps the runs in
-    $DAGSTER_HOME for the UI instead.
+    By default the runs use an in-memory Dagster instance: a single-run backfill writes events
+    per partition, and on a disk with slow fsync (this kind of VM: ~50 ms a commit) SQLite is
+    slow. ``record`` keeps the runs in $DAGSTER_HOME for the UI instead.
     """
     from orchestration.definitions import build_definitions
     from orchestration.lib.schedules import partition_range_tags

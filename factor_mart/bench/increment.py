@@ -3,9 +3,9 @@
 The full build's DuckDB file is copied and everything that became known after the previous
 session's close is taken out of it (that day's bars, filings and macro vintages in raw, that
 day's rows of the incremental marts and the factor tables). Then the day arrives the way it does
-in production: the day's bars partition, the companies that filed and the series that released,
-the marts, the day's factor partition and a new published version. The day's factor values
-must equal the full build's.
+in production: the month partition holding the day (bars, incremental marts, factors), the
+companies that filed and the series that released, the marts and a new published version. The
+day's factor values must equal the full build's.
 """
 
 from __future__ import annotations

@@ -27,8 +27,10 @@ def _keys(job, last: date | None, only: date | None, keys: list[str] | None) -> 
     if not isinstance(job.partitions_def, dg.TimeWindowPartitionsDefinition):
         return all_keys
     if only is not None:
-        return [only.isoformat()]
-    return [k for k in all_keys if last is None or k <= last.isoformat()]
+        from orchestration.lib.partitions import month_key
+
+        return [month_key(only)]
+    return [k for k in all_keys if last is None or k <= last.isoformat()]  # keys: month starts
 
 
 def step_seconds(instance, run_id: str) -> dict[str, float]:

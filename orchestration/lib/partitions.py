@@ -1,5 +1,7 @@
-"""Partitions shared across folders (bars and the incremental dbt models use the same days)."""
+"""Partitions shared across folders (bars, the incremental dbt models and the factors use the
+same months)."""
 
+from datetime import date
 
 import dagster as dg
 
@@ -8,10 +10,22 @@ from factor_mart.settings import Settings
 MARKET_TIMEZONE = "America/New_York"
 
 
-def trading_days(settings: Settings) -> dg.DailyPartitionsDefinition:
-    """One partition per calendar day; today's partition exists so it can load after the close."""
-    return dg.DailyPartitionsDefinition(start_date=settings.history_start,
-                                        timezone=MARKET_TIMEZONE, end_offset=1)
+def history_months(settings: Settings) -> dg.MonthlyPartitionsDefinition:
+    """One partition per calendar month of history; the current month's partition exists, and
+    the after-close schedules rematerialize it each trading day.
+
+    Months, not days: a single-run backfill writes a planned and a materialization event per
+    partition and asset (~1 ms each even in memory), so ten years of daily partitions cost
+    Dagster more than the data work itself; 120 months cost nothing.
+    """
+    first = date.fromisoformat(settings.history_start).replace(day=1)
+    return dg.MonthlyPartitionsDefinition(start_date=first.isoformat(),
+                                          timezone=MARKET_TIMEZONE, end_offset=1)
+
+
+def month_key(day: date) -> str:
+    """The partition key of the month holding ``day``."""
+    return day.replace(day=1).isoformat()
 
 
 def source_key_partitions(name: str, keys: list[str]) -> dg.StaticPartitionsDefinition:

@@ -23,3 +23,20 @@ def all_partitions_daily(name: str, job: dg.JobDefinition,
                              tags=partition_range_tags(keys))
 
     return _schedule
+
+
+def current_month_after_close(name: str, job: dg.JobDefinition,
+                              partitions: dg.TimeWindowPartitionsDefinition, hour: int,
+                              minute: int) -> dg.ScheduleDefinition:
+    """Monday to Friday at ``hour:minute`` New York time, the month holding that day: the
+    day's new rows land and everything built from them is recomputed for the month."""
+
+    @dg.schedule(name=name, job=job, cron_schedule=f"{minute} {hour} * * 1-5",
+                 execution_timezone=partitions.timezone)
+    def _schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        when = context.scheduled_execution_time
+        return dg.RunRequest(run_key=f"{name}-{when:%Y-%m-%d}",
+                             partition_key=partitions.get_partition_key_for_timestamp(
+                                 when.timestamp()))
+
+    return _schedule

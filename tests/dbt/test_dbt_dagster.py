@@ -10,6 +10,7 @@ from factor_mart.settings import Settings
 from orchestration.defs.dbt.assets import partition_window_vars
 from orchestration.defs.dbt.definitions import build
 from orchestration.defs.dbt.resources import dbt_project
+from orchestration.lib.partitions import history_months
 from orchestration.lib.resources import WarehouseResource
 
 MARTS = ["dim_calendar", "dim_security", "dim_macro_series", "fct_macro_asof", "fct_prices_daily"]
@@ -46,21 +47,21 @@ def test_dbt_tests_are_asset_checks(asset_graph):
             ) in checks
 
 
-def test_incremental_marts_are_daily_partitions_backfilled_in_one_run(asset_graph):
+def test_incremental_marts_are_monthly_partitions_backfilled_in_one_run(asset_graph):
     for name in ("fct_prices_daily", "fct_macro_asof"):
         node = asset_graph.get(dg.AssetKey(["marts", name]))
-        assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition)
+        assert isinstance(node.partitions_def, dg.MonthlyPartitionsDefinition)
         assert node.backfill_policy == dg.BackfillPolicy.single_run()
     assert asset_graph.get(dg.AssetKey(["marts", "dim_security"])).partitions_def is None
 
 
 def test_partition_window_becomes_inclusive_dbt_vars():
-    partitions = dg.DailyPartitionsDefinition(start_date="2015-01-01",
-                                              timezone="America/New_York")
+    partitions = history_months(Settings(history_start="2015-01-15"))
+    assert partitions.get_first_partition_key() == "2015-01-01"  # the month holding the start
     first, last = (partitions.time_window_for_partition_key(key)
-                   for key in ("2015-03-02", "2015-03-06"))
-    window = dg.TimeWindow(first.start, last.end)  # a 5-day backfill run: end is exclusive
-    assert partition_window_vars(window) == {"min_date": "2015-03-02", "max_date": "2015-03-06"}
+                   for key in ("2015-02-01", "2015-03-01"))
+    window = dg.TimeWindow(first.start, last.end)  # a 2-month backfill run: end is exclusive
+    assert partition_window_vars(window) == {"min_date": "2015-02-01", "max_date": "2015-03-31"}
 
 
 def test_dagster_materializes_a_partition_with_its_checks(duckdb_warehouse):
@@ -70,7 +71,7 @@ def test_dagster_materializes_a_partition_with_its_checks(duckdb_warehouse):
     query(duckdb_warehouse, "delete from marts.fct_prices_daily "
                             "where trading_date = '2024-03-05'")
     result = job.execute_in_process(
-        partition_key="2024-03-05", asset_selection=[key],
+        partition_key="2024-03-01", asset_selection=[key],
         instance=dg.DagsterInstance.ephemeral())
     assert result.success
     materialized = [e.asset_key for e in result.get_asset_materialization_events()]

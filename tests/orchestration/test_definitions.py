@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -96,3 +96,18 @@ def test_entity_schedules_cover_every_partition_in_one_run(name):
         request = schedule.evaluate_tick(context).run_requests[0]
     keys = defs.resolve_job_def(schedule.job_name).partitions_def.get_partition_keys()
     assert partition_range_tags(keys).items() <= request.tags.items()
+
+
+@pytest.mark.parametrize("name", ["ibkr_after_close", "marts_daily_after_close",
+                                  "factors_after_close"])
+@pytest.mark.parametrize(("day", "month"), [(date(2026, 11, 20), "2026-11-01"),
+                                            (date(2026, 12, 1), "2026-12-01")])
+def test_after_close_schedules_rematerialize_the_current_month(name, day, month):
+    defs = build_definitions(Settings())
+    schedule = next(s for s in defs.schedules if s.name == name)
+    assert schedule.cron_schedule.endswith("* * 1-5")  # trading weekdays
+    when = datetime.combine(day, time(20, 0), tzinfo=ZoneInfo("America/New_York"))
+    with dg.build_schedule_context(scheduled_execution_time=when,
+                                   repository_def=defs.get_repository_def()) as context:
+        request = schedule.evaluate_tick(context).run_requests[0]
+    assert request.partition_key == month

@@ -15,6 +15,7 @@ from factor_mart.warehouse import connect
 from factor_mart.warehouse.scratch import scratch_database
 from factor_models.technical import compute_technical
 from orchestration.definitions import build_definitions
+from orchestration.lib.partitions import month_key
 from tests.orchestration.factor_sample import (
     LAST_BAR,
     build,
@@ -27,7 +28,7 @@ from tests.postgres import PG_ADMIN_DSN, require_postgres
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 CHECKED = [(date(2024, 6, 14), "rsi_14"), (date(2025, 6, 2), "ret_21d"),
            (date(2025, 6, 2), "beta_mkt_252d"), (date(2025, 12, 31), "macd_hist")]
-WINDOW_DAY, NEIGHBOUR = date(2025, 6, 2), date(2025, 6, 3)
+WINDOW_DAY, NEIGHBOUR = date(2025, 6, 2), date(2025, 5, 30)  # neighbour: the month before
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +126,7 @@ def test_wide_view_shows_raw_values(sample):
         assert query(sample, f"select count(*) as n from marts.factors_{family}_wide")["n"][0] > 0
 
 
-def test_a_one_day_run_rewrites_only_its_day(sample):
+def test_a_month_run_rewrites_only_its_month(sample):
     table = "marts.fct_factor_values"
     before = query(sample, f"select date, symbol, factor, raw, z from {table} "
                            f"where date in ('{WINDOW_DAY}', '{NEIGHBOUR}')")
@@ -133,14 +134,14 @@ def test_a_one_day_run_rewrites_only_its_day(sample):
         wh.execute(f"update {table} set raw = -999 where date in ('{WINDOW_DAY}', '{NEIGHBOUR}')")
     defs = build_definitions(sample)
     result = defs.resolve_job_def("factors_job").execute_in_process(
-        partition_key=WINDOW_DAY.isoformat(), instance=dg.DagsterInstance.ephemeral(),
+        partition_key=month_key(WINDOW_DAY), instance=dg.DagsterInstance.ephemeral(),
         run_config=QUIET, asset_selection=[dg.AssetKey(["marts", "fct_factor_values"])])
     assert result.success
     after = query(sample, f"select date, symbol, factor, raw, z from {table} "
                           f"where date in ('{WINDOW_DAY}', '{NEIGHBOUR}')")
     untouched = after.filter(pl.col("date") == NEIGHBOUR)
     assert untouched.height > 0 and (untouched["raw"] == -999).all()
-    # The day recomputed from warm-up history equals the full-history backfill's values.
+    # The month recomputed from warm-up history equals the full-history backfill's values.
     key = ["date", "symbol", "factor"]
     redone = after.filter(pl.col("date") == WINDOW_DAY).sort(key)
     original = before.filter(pl.col("date") == WINDOW_DAY).sort(key)

@@ -41,7 +41,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
 
 def incremental_dbt_models(partitions_def: dg.TimeWindowPartitionsDefinition
                            ) -> dg.AssetsDefinition:
-    """The incremental marts, one partition per trading day; a backfill is one dbt run."""
+    """The incremental marts, one partition per month; a backfill is one dbt run."""
 
     @dbt_assets(manifest=dbt_project().manifest_path, select=INCREMENTAL, project=dbt_project(),
                 dagster_dbt_translator=TRANSLATOR, name="dbt_incremental_models",

@@ -1,1 +1,2 @@
-"""Interactive Brokers daily bars, one partition per trading day."""
+"""Interactive Brokers daily bars, one partition per month (the
+current month's is rematerialized after each close)."""

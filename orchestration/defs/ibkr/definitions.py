@@ -4,11 +4,11 @@ from factor_mart.settings import Settings
 from orchestration.defs.ibkr.assets import land_ibkr
 from orchestration.defs.ibkr.checks import ibkr_checks
 from orchestration.defs.ibkr.schedules import bars_after_close
-from orchestration.lib.partitions import trading_days
+from orchestration.lib.partitions import history_months
 
 
 def build(settings: Settings) -> dg.Definitions:
-    partitions = trading_days(settings)
+    partitions = history_months(settings)
     job = dg.define_asset_job("ibkr_job", selection=dg.AssetSelection.groups("raw_ibkr"))
     return dg.Definitions(assets=[land_ibkr(partitions)], asset_checks=ibkr_checks(),
-                          jobs=[job], schedules=[bars_after_close(job)])
+                          jobs=[job], schedules=[bars_after_close(job, partitions)])

@@ -1,7 +1,9 @@
 import dagster as dg
 
+from orchestration.lib.schedules import current_month_after_close
 
-def bars_after_close(job: dg.JobDefinition) -> dg.ScheduleDefinition:
-    """Load the day's bars at 18:00 New York time, Monday to Friday."""
-    return dg.build_schedule_from_partitioned_job(
-        job, name="ibkr_after_close", hour_of_day=18, minute_of_hour=0)
+
+def bars_after_close(job: dg.JobDefinition,
+                     partitions: dg.TimeWindowPartitionsDefinition) -> dg.ScheduleDefinition:
+    """Load the day's bars at 18:00 New York time, Monday to Friday (the month's partition)."""
+    return current_month_after_close("ibkr_after_close", job, partitions, hour=18, minute=0)

@@ -1,8 +1,17 @@
-"""Append-only, idempotent landing of adapter batches, with quarantine of rejected records."""
+"""Append-only, idempotent landing of adapter batches, with quarantine of rejected records.
+
+``land`` lands one partition; ``land_partitions`` lands many in one transaction. On DuckDB
+that is one anti-join insert per raw table whatever the number of partitions (each anti-join
+reads the whole stored table, so one per partition made a 1,000-company load quadratic); on
+PostgreSQL each partition keeps its own ``ON CONFLICT DO NOTHING`` insert, inside the one
+transaction. Either way ``audit.loads`` gets one row per partition and table, with that
+partition's own counts, and a key that two partitions both carry is stored once (the first).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -13,6 +22,12 @@ from factor_mart.warehouse.connection import Warehouse
 from factor_mart.warehouse.schema import LOADS_TABLE
 from ingestion.batch import Batch, quarantine_frame
 from ingestion.raw_schema import QUARANTINE, RAW_TABLES, RawTable
+
+_PART = "_part"  # which of the landed partitions a staged row came from (DuckDB path)
+_LOADS_SCHEMA = pl.Schema({
+    "load_id": pl.String, "source": pl.String, "partition_key": pl.String,
+    "table_name": pl.String, "rows_in": pl.Int64, "rows_inserted": pl.Int64,
+    "rows_rejected": pl.Int64, "finished_at": pl.Datetime("us")})
 
 
 @dataclass
@@ -39,29 +54,9 @@ class LandingReport:
                 mine[table] += count
 
 
-def _insert_new(wh: Warehouse, table: RawTable, frame: pl.DataFrame) -> int:
-    """Insert the rows of ``frame`` whose natural key is not stored yet; return how many."""
-    if frame.is_empty():
-        return 0
-    frame = frame.unique(subset=list(table.key), keep="first", maintain_order=True)
-    wh.stage("incoming", f"raw.{table.name}", frame)
-    columns = ", ".join(table.columns)
-    if wh.backend is Backend.postgres:
-        return wh.execute(
-            f"INSERT INTO raw.{table.name} ({columns}) SELECT {columns} FROM incoming "
-            "ON CONFLICT DO NOTHING")
-    match = " AND ".join(f"i.{k} IS NOT DISTINCT FROM r.{k}" for k in table.key)
-    return wh.execute(
-        f"INSERT INTO raw.{table.name} ({columns}) "
-        f"SELECT {', '.join('i.' + c for c in table.columns)} FROM incoming i "
-        f"ANTI JOIN raw.{table.name} r ON {match}")
-
-
-def land(wh: Warehouse, batches: list[Batch], load_id: str, source: str,
-         partition_key: str | None = None) -> LandingReport:
-    """Land one partition's batches atomically; rejected records go to raw.quarantine."""
-    report = LandingReport(load_id)
-    now = datetime.now(UTC).replace(tzinfo=None)
+def _collect(batches: list[Batch], report: LandingReport, now: datetime
+             ) -> dict[str, list[pl.DataFrame]]:
+    """One partition's frames per raw table (quarantine included), counted into ``report``."""
     frames: dict[str, list[pl.DataFrame]] = defaultdict(list)
     for batch in batches:
         frames[batch.table].append(batch.rows)
@@ -69,13 +64,88 @@ def land(wh: Warehouse, batches: list[Batch], load_id: str, source: str,
         if batch.rejected:
             frames[QUARANTINE.name].append(quarantine_frame(batch.rejected, now))
             report.rejected[batch.table] += len(batch.rejected)
+    return frames
+
+
+def _insert_new_duckdb(wh: Warehouse, table: RawTable, frame: pl.DataFrame) -> dict[int, int]:
+    """Insert the rows of ``frame`` whose natural key is not stored yet; count them by part."""
+    frame = frame.unique(subset=list(table.key), keep="first", maintain_order=True)
+    wh.stage("incoming", f"raw.{table.name}", frame)
+    match = " AND ".join(f"i.{k} IS NOT DISTINCT FROM r.{k}" for k in table.key)
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT i.* FROM incoming i "
+               f"ANTI JOIN raw.{table.name} r ON {match}")
+    columns = ", ".join(table.columns)
+    wh.execute(f"INSERT INTO raw.{table.name} ({columns}) SELECT {columns} FROM fresh")
+    counts = wh.query(f"SELECT {_PART}, count(*) AS n FROM fresh GROUP BY {_PART}")
+    wh.execute("DROP TABLE fresh")
+    wh.execute("DROP TABLE incoming")
+    return dict(counts.iter_rows())
+
+
+def _insert_new_postgres(wh: Warehouse, table: RawTable, frame: pl.DataFrame) -> int:
+    """Insert the rows of ``frame`` whose natural key is not stored yet; return how many."""
+    frame = frame.unique(subset=list(table.key), keep="first", maintain_order=True)
+    wh.stage("incoming", f"raw.{table.name}", frame)
+    columns = ", ".join(table.columns)
+    return wh.execute(f"INSERT INTO raw.{table.name} ({columns}) SELECT {columns} FROM incoming "
+                      "ON CONFLICT DO NOTHING")
+
+
+def _write_audit(wh: Warehouse, rows: list[tuple]) -> None:
+    """``audit.loads`` rows: one statement whatever their number."""
+    if len(rows) == 1:
+        wh.execute(f"INSERT INTO {LOADS_TABLE} VALUES ({', '.join([wh.placeholder] * 8)})",
+                   list(rows[0]))
+    elif rows:
+        wh.stage("loads_incoming", LOADS_TABLE,
+                 pl.DataFrame(rows, schema=_LOADS_SCHEMA, orient="row"))
+        wh.execute(f"INSERT INTO {LOADS_TABLE} SELECT * FROM loads_incoming")
+        wh.execute("DROP TABLE loads_incoming")
+
+
+def land_partitions(wh: Warehouse, parts: Sequence[tuple[str | None, list[Batch]]],
+                    load_id: str, source: str) -> LandingReport:
+    """Land several partitions' batches, ``(partition_key, batches)`` each, atomically.
+
+    Rejected records go to raw.quarantine. The outcome (rows, quarantine, audit) is that of
+    landing the partitions one after another in this order.
+    """
+    now = datetime.now(UTC).replace(tzinfo=None)
+    reports = [LandingReport(load_id) for _ in parts]
+    collected = [_collect(batches, report, now) for (_, batches), report in zip(parts, reports,
+                                                                                strict=True)]
     with wh.transaction():
-        for table_name, parts in frames.items():
-            frame = pl.concat(parts).with_columns(load_id=pl.lit(load_id))
-            report.inserted[table_name] += _insert_new(wh, RAW_TABLES[table_name], frame)
-        for table_name, rows_in in report.rows_in.items():
-            wh.execute(
-                f"INSERT INTO {LOADS_TABLE} VALUES ({', '.join([wh.placeholder] * 8)})",
-                [load_id, source, partition_key, table_name, rows_in,
-                 report.inserted[table_name], report.rejected[table_name], now])
-    return report
+        if wh.backend is Backend.postgres:
+            for frames, report in zip(collected, reports, strict=True):
+                for table_name, tables in frames.items():
+                    frame = pl.concat(tables).with_columns(load_id=pl.lit(load_id))
+                    if frame.height:
+                        report.inserted[table_name] += _insert_new_postgres(
+                            wh, RAW_TABLES[table_name], frame)
+        else:
+            by_table: dict[str, list[pl.DataFrame]] = defaultdict(list)
+            for index, frames in enumerate(collected):
+                for table_name, tables in frames.items():
+                    by_table[table_name] += [t.with_columns(pl.lit(index, pl.Int32).alias(_PART))
+                                             for t in tables if t.height]
+            for table_name, tables in by_table.items():
+                if not tables:
+                    continue
+                frame = pl.concat(tables).with_columns(load_id=pl.lit(load_id))
+                counts = _insert_new_duckdb(wh, RAW_TABLES[table_name], frame)
+                for index, n in counts.items():
+                    reports[index].inserted[table_name] += n
+        _write_audit(wh, [(load_id, source, key, table, rows_in, r.inserted[table],
+                           r.rejected[table], now)
+                          for (key, _), r in zip(parts, reports, strict=True)
+                          for table, rows_in in r.rows_in.items()])
+    total = LandingReport(load_id)
+    for report in reports:
+        total.merge(report)
+    return total
+
+
+def land(wh: Warehouse, batches: list[Batch], load_id: str, source: str,
+         partition_key: str | None = None) -> LandingReport:
+    """Land one partition's batches atomically; rejected records go to raw.quarantine."""
+    return land_partitions(wh, [(partition_key, batches)], load_id, source)

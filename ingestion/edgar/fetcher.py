@@ -9,10 +9,10 @@ from ingestion.batch import Batch, EmptyResultError, PayloadError
 from ingestion.edgar.clients import Payload
 from ingestion.edgar.params import CompanyQuery
 from ingestion.edgar.transform import (
-    companies_batch,
     facts_batch,
     filings_batch,
     payload_cik,
+    submissions_batches,
     tickers_batch,
 )
 from ingestion.raw_schema import EDGAR_COMPANIES, EDGAR_FACTS, EDGAR_FILINGS
@@ -53,12 +53,14 @@ def fetch(client: EdgarClient, key: str | int, start: date | None = None,
                                f"{query.cik}")
     for payload in ([facts] if facts is not None else []) + (pages[:1] if pages else []):
         _check_cik(payload, query.cik)
+    filings, company = (submissions_batches(pages, query.start, query.end) if pages else
+                        (Batch.from_records(EDGAR_FILINGS.name, []),
+                         Batch.from_records(EDGAR_COMPANIES.name, [])))
     return [
         facts_batch(facts, facts.origin, query.start, query.end) if facts is not None
         else Batch.from_records(EDGAR_FACTS.name, []),
-        filings_batch(pages, query.start, query.end) if pages
-        else Batch.from_records(EDGAR_FILINGS.name, []),
-        companies_batch(pages) if pages else Batch.from_records(EDGAR_COMPANIES.name, []),
+        filings,
+        company,
         # The synthetic universe has no ticker map: its submissions carry the tickers.
         tickers_batch(client.company_tickers() if hasattr(client, "company_tickers") else None,
                       int(query.cik)),

@@ -240,11 +240,18 @@ def _parsed_filings(pages: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     return parsed.with_columns(_reason=_first_failure(checks))
 
 
+def submissions_batches(pages: Sequence[Mapping[str, Any]], start: date | None = None,
+                        end: date | None = None) -> tuple[Batch, Batch]:
+    """``filings_batch`` and ``companies_batch`` of the same pages, parsing the filings once."""
+    parsed = _parsed_filings(pages)
+    return filings_batch(pages, start, end, parsed), companies_batch(pages, parsed)
+
+
 def filings_batch(pages: Sequence[Mapping[str, Any]], start: date | None = None,
-                  end: date | None = None) -> Batch:
+                  end: date | None = None, parsed: pl.DataFrame | None = None) -> Batch:
     """``edgar_filings``: recent and paging filings of one company, filed in [start, end]."""
     cik = payload_cik(pages[0], getattr(pages[0], "origin", None))
-    frame = _parsed_filings(pages)
+    frame = _parsed_filings(pages) if parsed is None else parsed
     frame = frame.filter(pl.col("_reason").is_not_null()
                          | _in_window("filing_date", start, end))
     frame = _reject_conflicting_duplicates(frame, ["accession_number"])
@@ -275,7 +282,8 @@ def _joined(values: Any) -> str | None:
     return ",".join("" if v is None else str(v) for v in values)
 
 
-def companies_batch(pages: Sequence[Mapping[str, Any]]) -> Batch:
+def companies_batch(pages: Sequence[Mapping[str, Any]], parsed: pl.DataFrame | None = None
+                    ) -> Batch:
     """``edgar_companies``: the company as described by its submissions payload."""
     main = pages[0]
     origin = getattr(main, "origin", None)
@@ -290,8 +298,8 @@ def companies_batch(pages: Sequence[Mapping[str, Any]]) -> Batch:
         "sic_description": _text(main.get("sicDescription")),
         "fiscal_year_end": _text(main.get("fiscalYearEnd")),
         "state_of_incorporation": _text(main.get("stateOfIncorporation")),
-        "available_at": _parsed_filings(pages).filter(pl.col("_reason").is_null())
-        ["accepted_at"].max(),
+        "available_at": (_parsed_filings(pages) if parsed is None else parsed)
+        .filter(pl.col("_reason").is_null())["accepted_at"].max(),
     }
     reason = ("missing field 'name'" if row["name"] is None else
               "no valid filing to date the company metadata" if row["available_at"] is None

@@ -9,6 +9,7 @@ earlier periods restated for later splits; some 10-Ks restate the prior year.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
@@ -93,6 +94,11 @@ class SessionRoll:
         i = int(np.searchsorted(self.sessions, np.datetime64(day), side="right")) - 1
         return self.sessions[max(i, 0)].astype(date)
 
+    def all_on_or_before(self, days: np.ndarray) -> list[date]:
+        """``on_or_before`` of each of ``days`` (datetime64[D])."""
+        i = np.searchsorted(self.sessions, days, side="right") - 1
+        return self.sessions[np.maximum(i, 0)].tolist()
+
 
 def periodic_filing_date(period_end: date, lag_range: tuple[int, int], roll: SessionRoll,
                          rng: np.random.Generator) -> date:
@@ -110,10 +116,12 @@ def _new_york_offset(day: date) -> timedelta:
     return datetime.combine(day, time(12), _NEW_YORK).utcoffset()
 
 
-def acceptance_time(day: date, rng: np.random.Generator) -> datetime:
-    """An acceptance time between 06:00 and 17:25 New York time on ``day``, in UTC."""
-    second = int(rng.integers(6 * 3600, 17 * 3600 + 25 * 60))
-    return datetime.combine(day, time()) + timedelta(seconds=second) - _new_york_offset(day)
+def acceptance_times(days: list[date], rng: np.random.Generator) -> list[datetime]:
+    """An acceptance time between 06:00 and 17:25 New York time on each of ``days``, in UTC
+    (drawn at once: the same numbers as one draw per day, in order)."""
+    seconds = rng.integers(6 * 3600, 17 * 3600 + 25 * 60, size=len(days)).tolist()
+    return [datetime.combine(day, time()) + timedelta(seconds=second) - _new_york_offset(day)
+            for day, second in zip(days, seconds, strict=True)]
 
 
 class CompanyEdgar:
@@ -207,8 +215,14 @@ class CompanyEdgar:
         return (style,)
 
     def _tags(self, filed: date) -> list[tuple[str, str, str, str]]:
+        return [(t, "USD", "income", "revenue") for t in self._revenue_tags(filed)
+                ] + self._concept_tags
+
+    @cached_property
+    def _concept_tags(self) -> list[tuple[str, str, str, str]]:
+        """The non-revenue tags this company reports (the same in every filing)."""
         sector, funds = self.profile.sector, self.funds
-        tags = [(t, "USD", "income", "revenue") for t in self._revenue_tags(filed)]
+        tags = []
         for tag, (_, unit, kind, key) in CONCEPTS.items():
             if tag == "GrossProfit" and not sector.reports_gross_profit:
                 continue
@@ -298,8 +312,19 @@ class CompanyEdgar:
 
 
 def _usd(value: float) -> int:
-    """Dollars rounded to thousands, as most filers report."""
-    return int(round(float(value), -3))
+    """Dollars rounded to thousands (half to even), as most filers report.
+
+    Exactly ``int(round(value, -3))``, without the decimal conversion that makes that slow.
+    """
+    value = float(value)
+    whole = math.floor(value)
+    rest = whole % 1000
+    base = whole - rest
+    if rest > 500 or (rest == 500 and value > whole):
+        return base + 1000
+    if rest < 500 or (base // 1000) % 2 == 0:
+        return base
+    return base + 1000
 
 
 def _nearest_quarter(day: date) -> tuple[int, int, int]:

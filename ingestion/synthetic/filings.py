@@ -11,7 +11,7 @@ from ingestion.synthetic.edgar import (
     TEN_Q_LAG,
     Filing,
     SessionRoll,
-    acceptance_time,
+    acceptance_times,
     periodic_filing_date,
 )
 from ingestion.synthetic.fundamentals import FiscalQuarter
@@ -51,9 +51,10 @@ def schedule_filings(profile: CompanyProfile, quarters: list[FiscalQuarter], win
             if proxy <= stop:
                 drafts.append(("DEF 14A", proxy, None, "", None))
     listed_days = max((stop - profile.listed_from).days, 1)
-    for _ in range(rng.poisson(profile.insider_filings_per_year * listed_days / 365.25)):
-        day = roll.on_or_before(profile.listed_from + timedelta(
-            days=int(rng.integers(0, listed_days + 1))))
+    # One draw of all insider-filing days (the same numbers as one draw each, in order).
+    offsets = rng.integers(0, listed_days + 1, size=rng.poisson(
+        profile.insider_filings_per_year * listed_days / 365.25))
+    for day in roll.all_on_or_before(np.datetime64(profile.listed_from) + offsets):
         if profile.listed_from <= day <= stop:
             drafts.append(("4", day, day - timedelta(days=2), "", None))
     if profile.is_ipo:
@@ -79,7 +80,8 @@ def _with_accessions(profile: CompanyProfile, drafts: list, rng: np.random.Gener
     counters: dict[int, int] = {}
     ticker = profile.symbol.lower()
     out = []
-    for form, filed, report, items, quarter in drafts:
+    accepted = acceptance_times([d[1] for d in drafts], rng)
+    for (form, filed, report, items, quarter), accepted_at in zip(drafts, accepted, strict=True):
         counters[filed.year] = counters.get(filed.year, 0) + 1
         accession = f"{profile.cik10}-{filed.year % 100:02d}-{counters[filed.year]:06d}"
         if form in ("10-Q", "10-K"):
@@ -88,6 +90,6 @@ def _with_accessions(profile: CompanyProfile, drafts: list, rng: np.random.Gener
             document = f"xslF345X05/wf-form4_{accession[-6:]}.xml"
         else:
             document = f"{ticker}-{form.lower().replace(' ', '')}_{filed:%Y%m%d}.htm"
-        out.append(Filing(form, filed, acceptance_time(filed, rng), report, accession, document,
+        out.append(Filing(form, filed, accepted_at, report, accession, document,
                           _DOCUMENTS[form], items, quarter))
     return out

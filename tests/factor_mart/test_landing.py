@@ -8,7 +8,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from factor_mart.warehouse import connect, ensure_raw_schema, land
+from factor_mart.warehouse import LandingReport, connect, ensure_raw_schema, land
+from factor_mart.warehouse.landing import land_partitions
 from ingestion.batch import Batch, Rejected
 from ingestion.raw_schema import RAW_TABLES
 
@@ -89,3 +90,45 @@ def test_both_backends_create_the_same_columns(duckdb_settings, postgres_dsn):
                 "WHERE table_schema = 'raw' ORDER BY table_name, ordinal_position").rows()
     assert columns["duckdb"] == columns["postgres"]
     assert len(columns["duckdb"]) == sum(len(t.columns) for t in RAW_TABLES.values())
+
+
+def _partitions() -> list[tuple[str, list[Batch]]]:
+    """Three partitions; the second repeats a key of the first with another value."""
+    first, facts = _batches()
+    again = Batch.from_records("ib_bars", [_bar(3, 999.0), _bar(4, 186.1)])
+    return [("AAPL-1", [first]), ("AAPL-2", [again]), ("320193", [facts])]
+
+
+def _stored(wh) -> dict[str, list[tuple]]:
+    tables = {t: wh.query(f"SELECT * FROM raw.{t}") for t in RAW_TABLES}
+    # A quarantined record is dated by the landing that stored it.
+    tables["quarantine"] = tables["quarantine"].drop("available_at")
+    stored = {t: sorted(f.rows(), key=repr) for t, f in tables.items()}
+    stored["audit"] = wh.query(
+        "SELECT load_id, source, partition_key, table_name, rows_in, rows_inserted, "
+        "rows_rejected FROM audit.loads ORDER BY partition_key, table_name").rows()
+    return stored
+
+
+def test_partitions_landed_together_equal_landing_them_one_by_one(backend_settings):
+    with connect(backend_settings) as wh:
+        ensure_raw_schema(wh)
+        together = land_partitions(wh, _partitions(), "load-1", "test")
+        stored_together = _stored(wh)
+        again = land_partitions(wh, _partitions(), "load-2", "test")
+        for table in [*RAW_TABLES, "audit.loads"]:
+            wh.execute(f"DELETE FROM {table if '.' in table else 'raw.' + table}")
+        one_by_one = LandingReport("load-1")
+        for key, batches in _partitions():
+            one_by_one.merge(land(wh, batches, "load-1", "test", key))
+        stored_one_by_one = _stored(wh)
+
+    assert stored_together == stored_one_by_one
+    assert dict(together.inserted) == dict(one_by_one.inserted)
+    assert together.inserted["ib_bars"] == 3  # day 3 of the second partition was already there
+    assert [b[6] for b in stored_together["ib_bars"]] == [185.6, 184.3, 186.1]  # close
+    assert stored_together["audit"] == [
+        ("load-1", "test", "320193", "edgar_facts", 1, 1, 0),
+        ("load-1", "test", "AAPL-1", "ib_bars", 2, 2, 1),
+        ("load-1", "test", "AAPL-2", "ib_bars", 2, 1, 0)]
+    assert again.total_inserted == 0 and again.total_rejected == 1

@@ -1,4 +1,6 @@
-{{ config(indexes=postgres_indexes([{'columns': ['series_id', 'observation_date', 'realtime_start']}])) }}
+{{ config(indexes=postgres_indexes([
+    {'columns': ['series_id', 'observation_date', 'realtime_start']}
+])) }}
 -- Every vintage of every observation with its validity interval and the observation's first
 -- release (the earliest vintage that gave it a value).
 with observations as (

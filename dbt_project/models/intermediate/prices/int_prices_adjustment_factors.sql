@@ -52,31 +52,39 @@ grouped as (
     from observed
 ),
 
-filled as (
+group_factors as (
+    -- Each group's one observed factor (none for the days after the newest observation). A
+    -- group by and a join back: cheaper than two more window passes over every bar.
     select
-        *,
-        max(observed_factor) over (partition by symbol, factor_group) as carried_factor,
-        max(case when factor_group = 1 then observed_factor end) over (
-            partition by symbol
-        ) as anchor_factor
+        symbol,
+        factor_group,
+        max(observed_factor) as carried_factor
     from grouped
+    group by symbol, factor_group
 ),
 
 final as (
     select
-        symbol,
-        trading_date,
-        open_price,
-        high_price,
-        low_price,
-        close_price,
-        volume,
-        vwap,
-        available_at,
-        ib_adjusted_close,
-        observed_factor,
-        coalesce(carried_factor / anchor_factor, 1.0) as adjustment_factor
-    from filled
+        grouped.symbol,
+        grouped.trading_date,
+        grouped.open_price,
+        grouped.high_price,
+        grouped.low_price,
+        grouped.close_price,
+        grouped.volume,
+        grouped.vwap,
+        grouped.available_at,
+        grouped.ib_adjusted_close,
+        grouped.observed_factor,
+        coalesce(group_factors.carried_factor / anchors.carried_factor, 1.0) as adjustment_factor
+    from grouped
+    left join group_factors
+        on
+            grouped.symbol = group_factors.symbol
+            and grouped.factor_group = group_factors.factor_group
+    -- The newest observed factor (group 1) is the anchor.
+    left join group_factors as anchors
+        on grouped.symbol = anchors.symbol and anchors.factor_group = 1
 )
 
 select * from final

@@ -1,5 +1,8 @@
+{{ config(materialized='table') }}
 -- One row per XBRL fact per filing (companyfacts): vendor names renamed, types cast, raw
 -- re-deliveries of the same natural key collapsed to the first landed copy.
+-- A table, unlike the other staging models: three models and 13 tests read it, and as a
+-- view each of them re-ran the dedup window and the key hash over every raw fact.
 with source as (
 
     select * from {{ source('raw', 'edgar_facts') }}

@@ -35,6 +35,11 @@ class Warehouse(ABC):
         """Bulk-load ``frame`` into a temporary table ``name`` shaped like table ``like``."""
 
     @abstractmethod
+    def append(self, table: str, frame: pl.DataFrame) -> None:
+        """Insert ``frame``'s rows into ``table`` (columns by name), in the open transaction if
+        any: one bulk load, no staging copy."""
+
+    @abstractmethod
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Everything inside commits together or not at all."""
@@ -79,6 +84,15 @@ class DuckDBWarehouse(Warehouse):
             f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_frame")
         self.con.unregister(f"{name}_frame")
 
+    def append(self, table: str, frame: pl.DataFrame) -> None:
+        view = f"appending_{table.replace('.', '_')}"
+        columns = ", ".join(frame.columns)
+        self.con.register(view, frame.to_arrow())
+        try:
+            self.con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {view}")
+        finally:
+            self.con.unregister(view)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         self.con.execute("BEGIN TRANSACTION")
@@ -115,11 +129,14 @@ class PostgresWarehouse(Warehouse):
     def stage(self, name: str, like: str, frame: pl.DataFrame) -> None:
         self.execute(f"DROP TABLE IF EXISTS {name}")
         self.execute(f"CREATE TEMP TABLE {name} (LIKE {like})")
+        self.append(name, frame)
+
+    def append(self, table: str, frame: pl.DataFrame) -> None:
         buffer = io.BytesIO()
         frame.write_csv(buffer, null_value=r"\N", datetime_format="%Y-%m-%d %H:%M:%S%.f")
         columns = ", ".join(frame.columns)
         with self.con.cursor() as cur, cur.copy(
-            f"COPY {name} ({columns}) FROM STDIN WITH (FORMAT csv, HEADER true, NULL '\\N')"
+            f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, HEADER true, NULL '\\N')"
         ) as copy:
             copy.write(buffer.getvalue())
 

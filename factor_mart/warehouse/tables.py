@@ -11,6 +11,8 @@ from factor_mart.warehouse.connection import Warehouse
 
 _SQL_TYPES = {
     pl.String: ("VARCHAR", "TEXT"),
+    pl.Categorical: ("VARCHAR", "TEXT"),
+    pl.Enum: ("VARCHAR", "TEXT"),
     pl.Float64: ("DOUBLE", "DOUBLE PRECISION"),
     pl.Float32: ("REAL", "REAL"),
     pl.Int64: ("BIGINT", "BIGINT"),
@@ -104,12 +106,8 @@ def replace_partition(wh: Warehouse, table: str, frame: pl.DataFrame, date_colum
     elif sorted(existing) != sorted(frame.columns):
         raise ValueError(f"{table}: frame columns {frame.columns} differ from the table's "
                          f"{existing}; rebuild the table over its full history")
-    staged = _stage_name(table)
-    wh.stage(staged, table, frame.sort(date_column))
-    columns = ", ".join(frame.columns)
     p = wh.placeholder
     with wh.transaction():
         wh.execute(f"DELETE FROM {table} WHERE {date_column} BETWEEN {p} AND {p}", [start, end])
-        wh.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staged}")
-    wh.execute(f"DROP TABLE IF EXISTS {staged}")
+        wh.append(table, frame.sort(date_column))
     return frame.height

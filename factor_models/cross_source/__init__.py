@@ -2,10 +2,18 @@
 
 import importlib
 
-from factor_models.cross_source.compute import compute_cross_source, macro_conditions, stock_frame
+from factor_models.cross_source.compute import (
+    compute_cross_source,
+    cross_source_values,
+    macro_conditions,
+    scored_frame,
+    stock_frame,
+    stock_series,
+)
 
 THEMES = ("betas", "interactions")
 for _theme in THEMES:
     importlib.import_module(f"factor_models.cross_source.{_theme}")
 
-__all__ = ["THEMES", "compute_cross_source", "macro_conditions", "stock_frame"]
+__all__ = ["THEMES", "compute_cross_source", "cross_source_values", "macro_conditions",
+           "scored_frame", "stock_frame", "stock_series"]

@@ -68,53 +68,72 @@ def macro_conditions(macro_wide: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def stock_frame(inputs: FactorInputs) -> pl.DataFrame:
-    """Every (date, symbol) of the bars with the components, their z-scores and the macro
-    conditions of the date."""
+def stock_series(inputs: FactorInputs) -> pl.DataFrame:
+    """Every (date, symbol) of the bars, sorted by symbol, date, with what reads only the
+    symbol's own history: the components, the macro betas and growth consistency. Symbols are
+    independent here, so a universe can be computed a group of symbols at a time."""
     bars = validated_bars(inputs.bars)
     same_symbol = pl.col("symbol") == pl.col("symbol").shift(1)
     returns = bars.select("symbol", "date", ret=pl.when(same_symbol).then(
         pl.col("close") / pl.col("close").shift(1) - 1.0))
-    macro = validated_macro(inputs.macro)
     technical = _components(inputs.computed.get("technical"), TECHNICAL_COMPONENTS)
     if technical is None:
         technical = compute_technical(bars, TECHNICAL_COMPONENTS)
     fundamental = _components(inputs.computed.get("fundamental"), FUNDAMENTAL_COMPONENTS)
-    stock = returns.select("date", "symbol").join(technical, on=KEY, how="left")
+    stock = returns.select("date", "symbol").join(technical, on=KEY, how="left",
+                                                  maintain_order="left")
     if fundamental is None:
         stock = stock.with_columns(pl.lit(None, pl.Float64).alias(n)
                                    for n in FUNDAMENTAL_COMPONENTS)
     else:
-        stock = stock.join(fundamental, on=KEY, how="left")
+        stock = stock.join(fundamental, on=KEY, how="left", maintain_order="left")
     growth = pl.col("revenue_growth_yoy")
     window = {"window_size": GROWTH_CONSISTENCY_SESSIONS,
               "min_samples": GROWTH_CONSISTENCY_SESSIONS // 2}
     growth_std = growth.rolling_std(**window).over("symbol")
-    stock = (
-        known_betas(stock.sort("symbol", "date"), macro, returns, BETAS)
+    return (
+        known_betas(stock, validated_macro(inputs.macro), returns, BETAS)
         .with_columns(growth_consistency=pl.when(growth_std > 0).then(
             growth.rolling_mean(**window).over("symbol") / growth_std))
     )
+
+
+def scored_frame(series: pl.DataFrame, conditions: pl.DataFrame) -> pl.DataFrame:
+    """`stock_series` rows (of every symbol on their dates: any dates, any order) with the
+    components' per-date z-scores, the composite scores and the date's macro `conditions`."""
     scored = [*TECHNICAL_COMPONENTS, *FUNDAMENTAL_COMPONENTS, "growth_consistency",
               *(b.name for b in BETAS)]
-    stock = with_zscores(stock, scored).with_columns(
+    stock = with_zscores(series, scored).with_columns(
         quality=pl.mean_horizontal(z("gross_profitability"), z("roe_ttm"), -z("accruals_ttm")),
         value=pl.mean_horizontal(z("bm"), z("ep_ttm")),
     )
     stock = with_zscores(stock, ["quality", "value"]).with_columns(
         (-z("amihud_21d")).alias("z:liquidity"))
-    conditions = macro_conditions(compute_macro_panel(macro))
-    return stock.join(conditions, on="date", how="left")
+    return stock.join(conditions, on="date", how="left", maintain_order="left")
+
+
+def stock_frame(inputs: FactorInputs) -> pl.DataFrame:
+    """Every (date, symbol) of the bars with the components, their z-scores and the macro
+    conditions of the date."""
+    macro = inputs.computed.get("macro")
+    if macro is None:
+        macro = compute_macro_panel(validated_macro(inputs.macro))
+    return scored_frame(stock_series(inputs), macro_conditions(macro))
+
+
+def cross_source_values(frame: pl.DataFrame, factors: Sequence[str] | None = None
+                        ) -> pl.DataFrame:
+    """(date, symbol, one Float64 column per cross-source factor) of a `scored_frame`, in its
+    row order."""
+    outputs = {f.name: f.compute() for f in _selected(factors)}
+    return frame.select(*KEY, *(e.cast(pl.Float64).alias(name) for name, e in outputs.items()))
 
 
 def compute_cross_source(inputs: FactorInputs, factors: Sequence[str] | None = None
                          ) -> pl.DataFrame:
     """Wide frame (date, symbol, one Float64 column per cross-source factor), rows sorted by
-    symbol, date. Uses ``inputs.bars``, ``inputs.macro``, ``inputs.computed["technical"]``
-    (computed from the bars when absent) and ``inputs.computed["fundamental"]`` (its factors
-    are null when absent; so is any factor on a missing column)."""
-    selected = _selected(factors)
-    outputs = {f.name: f.compute() for f in selected}
-    return (stock_frame(inputs)
-            .select(*KEY, *(e.cast(pl.Float64).alias(name) for name, e in outputs.items()))
-            .sort("symbol", "date"))
+    symbol, date. Uses ``inputs.bars``, ``inputs.macro`` (or ``inputs.computed["macro"]``),
+    ``inputs.computed["technical"]`` (computed from the bars when absent) and
+    ``inputs.computed["fundamental"]`` (its factors are null when absent; so is any factor on a
+    missing column)."""
+    return cross_source_values(stock_frame(inputs), factors).sort("symbol", "date")

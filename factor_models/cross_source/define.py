@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import polars as pl
 
 from factor_models.catalog import Factor, register
@@ -22,20 +23,44 @@ GROWTH_CONSISTENCY_SESSIONS = 504
 ExpressionBuilder = Callable[[], pl.Expr]
 
 
+def zscores_by_date(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """``values`` grouped by date (each date's rows contiguous, beginning at ``starts``; NaN =
+    no value): each value's z-score within its date, clipped at +-Z_CLIP; NaN on dates with
+    fewer than MIN_CROSS_SECTION values or none different from the others."""
+    present = ~np.isnan(values)
+    lengths = np.diff(starts, append=len(values))
+    count = np.add.reduceat(present, starts)
+    varies = np.fmax.reduceat(values, starts) > np.fmin.reduceat(values, starts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.add.reduceat(np.where(present, values, 0.0), starts) / count
+        deviation = np.where(present, values - np.repeat(mean, lengths), 0.0)
+        std = np.sqrt(np.add.reduceat(np.square(deviation), starts) / (count - 1))
+        z = np.clip(deviation / np.repeat(std, lengths), -Z_CLIP, Z_CLIP)
+    scored = np.repeat((count >= MIN_CROSS_SECTION) & varies, lengths)
+    return np.where(present & scored, z, np.nan)
+
+
 def with_zscores(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """`frame` with ``z:<column>``: each column's cross-sectional z on its date, clipped at
-    +-3; null on dates with fewer than MIN_CROSS_SECTION values or no dispersion. One group-by
-    per date and a join, not three window expressions per column (several times faster)."""
-    stats = frame.group_by("date").agg(
-        *(pl.col(c).mean().alias(f"_mean:{c}") for c in columns),
-        *(pl.col(c).std(ddof=1).alias(f"_std:{c}") for c in columns),
-        *(pl.col(c).count().alias(f"_n:{c}") for c in columns))
-    joined = frame.join(stats, on="date", how="left", maintain_order="left")
-    return joined.with_columns(
-        pl.when((pl.col(f"_n:{c}") >= MIN_CROSS_SECTION) & (pl.col(f"_std:{c}") > 0))
-        .then(((pl.col(c) - pl.col(f"_mean:{c}")) / pl.col(f"_std:{c}")).clip(-Z_CLIP, Z_CLIP))
-        .alias(f"z:{c}") for c in columns
-    ).select(*frame.columns, *(f"z:{c}" for c in columns))
+    """`frame` (one row per date and symbol, any order) with ``z:<column>``: each column's
+    cross-sectional z on its date (`zscores_by_date`; nulls and NaN are no value)."""
+    days = frame["date"].to_physical().to_numpy()
+    order = None if np.all(days[1:] >= days[:-1]) else np.argsort(days, kind="stable")
+    if order is not None:
+        days = days[order]
+    starts = np.flatnonzero(np.diff(days, prepend=days[:1] - 1))
+    scores = []
+    for column in columns:
+        value = pl.col(column).cast(pl.Float64)
+        array = frame.select(pl.when(value.is_finite()).then(value)).to_series().to_numpy()
+        if frame.height == 0:
+            z = array
+        elif order is None:
+            z = zscores_by_date(array, starts)
+        else:
+            z = np.empty_like(array)
+            z[order] = zscores_by_date(array[order], starts)
+        scores.append(pl.Series(f"z:{column}", z, nan_to_null=True))
+    return frame.with_columns(scores)
 
 
 def z(name: str) -> pl.Expr:

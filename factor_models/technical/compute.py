@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from factor_models.catalog import Factor, by_family, get
-from factor_models.technical.define import BAR_COLUMNS
+from factor_models.technical.define import BAR_COLUMNS, MARKET_RETURN
 from factor_models.technical.kernels import Plan, with_row_numbers
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
@@ -63,18 +63,25 @@ def _selected(factors: Sequence[str] | None) -> list[Factor]:
 
 
 def compute_technical(
-    bars: pl.LazyFrame | pl.DataFrame, factors: Sequence[str] | None = None
+    bars: pl.LazyFrame | pl.DataFrame, factors: Sequence[str] | None = None,
+    market: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Wide frame (date, symbol, one Float64 column per factor) for adjusted daily bars with
     columns symbol, date, open, high, low, close, volume; rows sorted by symbol, date.
 
     Values before a factor's lookback are null. `factors` picks a subset (default: all
-    registered technical factors).
+    registered technical factors). The market-relative factors average every symbol of `bars`
+    on a date, unless `market` (date, market_return; see `market_returns`) gives the universe's
+    return, so that a universe can be computed a group of symbols at a time.
     """
     selected = _selected(factors)
-    plan = Plan()
+    plan = Plan() if market is None else Plan(given=(MARKET_RETURN,))
     outputs = {f.name: f.compute(plan) for f in selected}
-    frame = with_row_numbers(validated_bars(bars).lazy())
+    frame = validated_bars(bars).lazy()
+    if market is not None:
+        frame = frame.join(market.lazy().select("date", MARKET_RETURN), on="date", how="left",
+                           maintain_order="left")
+    frame = with_row_numbers(frame)
     return (
         plan.apply(frame)
         .select(*KEY, *(e.cast(pl.Float64).alias(name) for name, e in outputs.items()))

@@ -95,14 +95,16 @@ class Plan:
     one more than the latest stage it reads).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, given: tuple[str, ...] = ()) -> None:
         self._expressions: dict[str, pl.Expr] = {}
         self._stages: dict[str, int] = {}
+        self._given = frozenset(given)
 
     def add(self, name: str, expression: pl.Expr) -> pl.Expr:
         """Register `expression` as column `name` and return a reference to it; a name already
-        registered is reused, so names must encode every input and parameter."""
-        if name in self._expressions:
+        registered is reused, so names must encode every input and parameter. A name in
+        `given` is a column the input frame already carries: it is read, not computed."""
+        if name in self._expressions or name in self._given:
             return pl.col(name)
         reads = [self._stages[c] for c in expression.meta.root_names() if c in self._stages]
         self._stages[name] = 1 + max(reads, default=0)

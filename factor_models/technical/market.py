@@ -15,7 +15,7 @@ from factor_models.technical.define import (
     daily_return,
     technical_factor,
 )
-from factor_models.technical.kernels import Plan, rolling_mean
+from factor_models.technical.kernels import Plan, rolling_mean, with_row_numbers
 
 WINDOW = 252
 # market_return is derived from every symbol's close, which makes these factors universe-dependent.
@@ -25,6 +25,18 @@ UNIVERSE_INPUTS = ("close", MARKET_RETURN)
 def market_return(plan: Plan) -> pl.Expr:
     """Equal-weighted mean of the daily returns of every symbol on the row's date."""
     return plan.add(MARKET_RETURN, daily_return(plan).mean().over("date"))
+
+
+def market_returns(bars: pl.DataFrame) -> pl.DataFrame:
+    """(date, market_return) of a universe's bars: what `compute_technical(..., market=)`
+    needs to compute part of the universe at a time."""
+    from factor_models.technical.compute import validated_bars
+
+    plan = Plan()
+    returns = daily_return(plan)
+    return (plan.apply(with_row_numbers(validated_bars(bars).lazy()))
+            .group_by("date").agg(returns.mean().alias(MARKET_RETURN))
+            .sort("date").collect())
 
 
 def _moments(plan: Plan, window: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:

@@ -16,6 +16,7 @@ import pytest
 
 from factor_mart.warehouse import connect
 from factor_models.catalog import FACTORS, get
+from orchestration.defs.factors import compute
 from orchestration.defs.factors.compute import compute_factors
 from orchestration.defs.factors.families import available
 from orchestration.defs.factors.loading import load_inputs
@@ -73,7 +74,17 @@ def up_to(frame: pl.DataFrame, name: str, day: date) -> pl.DataFrame:
 
 def test_every_family_is_computed(full):
     assert not full.skipped, f"families skipped: {full.skipped}"
-    assert {f.family for f in FACTORS.values()} <= set(full.wide)
+    assert {f.family for f in FACTORS.values()} <= set(full.families)
+
+
+def test_symbol_groups_and_session_chunks_do_not_change_values(inputs, full, monkeypatch):
+    # The market return spans every group; cross-sections are whole whatever the chunk.
+    monkeypatch.setattr(compute, "SYMBOLS_PER_PASS", 3)
+    first, last = inputs.bars["date"].min(), inputs.bars["date"].max()
+    chunks = compute.StockFactors(inputs, first, last).chunks(40)
+    chunked = pl.concat(c.values for c in chunks).cast(compute.VALUES_SCHEMA)
+    assert chunked.height == full.values.height
+    assert_same(full.values, chunked, ["date", "symbol", "factor"], SCORES)
 
 
 @pytest.mark.parametrize("name", CATALOG)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import numpy as np
+import pandas as pd
 import polars as pl
 import pytest
 
 from orchestration.defs.factors.checks import collapsed
-from orchestration.defs.factors.quality import coverage, redundancy
+from orchestration.defs.factors.quality import MIN_PAIRS, coverage, redundancy, spearman_pairwise
 
 DAYS = [date(2024, 1, 1) + timedelta(days=i) for i in range(6)]
 SYMBOLS = [f"S{i}" for i in range(12)]
@@ -52,13 +53,26 @@ def test_correlation_below_the_threshold_is_not_marked():
     assert flags["redundant_with"].to_list() == [None, None]
 
 
-def test_coverage_counts_symbols_with_a_value_against_the_universe():
-    bars = pl.DataFrame({"date": [DAYS[0]] * 4 + [DAYS[1]] * 2,
-                         "symbol": ["A", "B", "C", "D", "A", "B"]})
-    values = pl.DataFrame({"date": [DAYS[0], DAYS[0], DAYS[0], DAYS[1]],
-                           "symbol": ["A", "B", "C", "A"],
-                           "factor": ["f", "f", "g", "f"]})
-    rows = coverage(values, bars, ["f", "g"]).rows()
+def test_pairwise_spearman_equals_pandas_with_missing_values_and_ties():
+    rng = np.random.default_rng(9)
+    values = rng.normal(size=(60, 7))
+    values[:, 1] = np.round(values[:, 0] + rng.normal(scale=0.3, size=60), 1)  # ties
+    values[rng.random(60) < 0.3, 2] = np.nan  # its own pattern
+    values[:20, 3:5] = np.nan  # a pattern shared by two columns
+    values[:57, 5] = np.nan  # three names only: too few pairs
+    values[:, 6] = 1.0  # constant: no correlation
+    ours = spearman_pairwise(values)
+    theirs = pd.DataFrame(values).corr(method="spearman", min_periods=MIN_PAIRS).to_numpy()
+    off_diagonal = ~np.eye(7, dtype=bool)
+    np.testing.assert_allclose(ours[off_diagonal], theirs[off_diagonal], rtol=1e-12,
+                               atol=1e-14, equal_nan=True)
+    assert np.isnan(ours[5, 0]) and np.isnan(ours[6, 0]) and abs(ours[1, 0]) > 0.8
+
+
+def test_coverage_divides_symbols_with_a_value_by_the_universe():
+    dates = pl.Series("date", DAYS[:2], pl.Date)
+    symbols = np.array([[2, 1], [1, 0]])  # (date, factor): names with a value
+    rows = coverage(dates, ["f", "g"], symbols, np.array([4, 2])).rows()
     assert rows == [(DAYS[0], "f", 2, 4, 0.5), (DAYS[1], "f", 1, 2, 0.5),
                     (DAYS[0], "g", 1, 4, 0.25), (DAYS[1], "g", 0, 2, 0.0)]
 
@@ -72,27 +86,14 @@ def test_coverage_collapse_compares_the_latest_day_with_its_trailing_median():
     assert collapsed(history)["factor"].to_list() == ["dropped"]  # 0.4 < 0.5 x 0.9
 
 
-def test_year_chunks_cover_the_window_once():
-    from orchestration.defs.factors.assets import year_chunks
+def test_session_chunks_tile_the_window_and_split_the_sessions():
+    from orchestration.defs.factors.compute import session_chunks
 
-    assert list(year_chunks(date(2023, 11, 1), date(2025, 2, 3))) == [
-        (date(2023, 11, 1), date(2023, 12, 31)), (date(2024, 1, 1), date(2024, 12, 31)),
-        (date(2025, 1, 1), date(2025, 2, 3))]
-
-
-def test_normalising_year_by_year_equals_normalising_at_once():
-    from orchestration.defs.factors.assets import year_chunks
-    from orchestration.defs.factors.compute import normalized_values
-
-    rng = np.random.default_rng(3)
-    days = [date(2023, 12, 20) + timedelta(days=i) for i in range(30)]
-    symbols = [f"S{i}" for i in range(12)]
-    wide = {"technical": pl.DataFrame({
-        "date": [d for d in days for _ in symbols], "symbol": symbols * len(days),
-        "ret_1d": rng.normal(size=len(days) * len(symbols))})}
-    securities = pl.DataFrame({"symbol": symbols, "sector": ["A", "B", "C"] * 4})
-    whole = normalized_values(wide, securities, days[0], days[-1])
-    chunked = pl.concat([normalized_values(wide, securities, low, high)
-                         for low, high in year_chunks(days[0], days[-1])])
-    key = ["factor", "date", "symbol"]
-    assert chunked.sort(key).equals(whole.sort(key))
+    sessions = pl.Series("date", [date(2024, 1, 2), date(2024, 1, 3), date(2024, 1, 5),
+                                  date(2024, 1, 8), date(2024, 1, 9)], pl.Date)
+    assert list(session_chunks(sessions, date(2024, 1, 1), date(2024, 1, 31), 2)) == [
+        (date(2024, 1, 1), date(2024, 1, 3), 0, 2), (date(2024, 1, 4), date(2024, 1, 8), 2, 4),
+        (date(2024, 1, 9), date(2024, 1, 31), 4, 5)]
+    # A window without sessions is still one chunk, so its old rows are replaced.
+    assert list(session_chunks(sessions.clear(), date(2024, 2, 1), date(2024, 2, 3), 2)) == [
+        (date(2024, 2, 1), date(2024, 2, 3), 0, 0)]

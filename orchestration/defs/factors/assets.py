@@ -2,28 +2,27 @@
 with redundancy flags, and the wide views for BI."""
 
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import dagster as dg
-import polars as pl
 
+from factor_mart.settings import Backend
 from factor_mart.warehouse import Warehouse
 from factor_mart.warehouse.tables import replace_partition, replace_table
 from factor_models.catalog import catalog_frame
-from orchestration.defs.factors.compute import (
-    compute_macro_family,
-    compute_wide,
-    normalized_values,
-)
+from orchestration.defs.factors.compute import Chunk, StockFactors, compute_macro_family
 from orchestration.defs.factors.families import STOCK_FAMILIES
 from orchestration.defs.factors.loading import load_inputs, load_macro_inputs
-from orchestration.defs.factors.quality import coverage, redundancy
+from orchestration.defs.factors.quality import redundancy
 from orchestration.defs.factors.views import view_name, wide_view_sql
 from orchestration.lib.loading import POOL
 from orchestration.lib.resources import WarehouseResource
 
 GROUP = "factors"
+DUCKDB_MEMORY_LIMIT = "512MB"
 VALUES = dg.AssetKey(["marts", "fct_factor_values"])
 MACRO_SERIES = dg.AssetKey(["marts", "fct_macro_series"])
 REGIME = dg.AssetKey(["marts", "fct_macro_regime"])
@@ -34,11 +33,14 @@ MART_INPUTS = [dg.AssetKey(["marts", m]) for m in (
     "fct_macro_asof")]
 
 # Month-end sessions are enough for a stable mean rank correlation and keep it cheap at scale.
+# The month ends come from the coverage table (a row per date and factor), not from a scan of
+# every value.
 REDUNDANCY_RANKS_SQL = """
 select v.date, v.symbol, v.factor, v.rank
 from marts.fct_factor_values as v
 inner join (
-    select max(date) as date from marts.fct_factor_values
+    select max(date) as date from marts.fct_factor_coverage
+    where symbols > 0
     group by extract(year from date), extract(month from date)
 ) as month_ends on v.date = month_ends.date
 where v.rank is not null
@@ -49,31 +51,68 @@ def _table(key: dg.AssetKey) -> str:
     return ".".join(key.path)
 
 
-def write_window(wh: Warehouse, values: pl.DataFrame, stock_factors: list[str],
-                 bars: pl.DataFrame, start, end) -> dict[str, int]:
-    """Write one window of the stock-level factor values and their coverage; rows per table."""
-    covered = coverage(values, bars.filter(pl.col("date").is_between(start, end)),
-                       stock_factors)
-    return {_table(key): replace_partition(wh, _table(key), frame, "date", start, end)
-            for key, frame in ((VALUES, values), (COVERAGE, covered))}
+def bound_memory(wh: Warehouse) -> None:
+    """DuckDB keeps the blocks it writes or scans cached up to 80% of RAM by default: ten
+    years of factor values would double a step's peak. They are on disk; keep a working set."""
+    if wh.backend is Backend.duckdb:
+        wh.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
 
 
-def year_chunks(start: date, end: date) -> Iterator[tuple[date, date]]:
-    """[start, end] cut at calendar-year ends: the long, normalised frame of one year of a
-    1,000-name universe is ~20 M rows, of ten years too much for a small machine."""
-    while start <= end:
-        chunk_end = min(date(start.year, 12, 31), end)
-        yield start, chunk_end
-        start = chunk_end + timedelta(days=1)
+def write_factor_values(wh: Warehouse, start: date, end: date,
+                        warn: Callable[[str], None] = print) -> dict:
+    """Compute the stock-level factors of [start, end] and replace those days' rows of
+    fct_factor_values and fct_factor_coverage, a chunk of sessions at a time; a summary."""
+    began = time.perf_counter()
+    seconds: dict[str, float] = {}
+
+    def lap(step: str) -> None:
+        nonlocal began
+        now = time.perf_counter()
+        seconds[step] = round(seconds.get(step, 0.0) + now - began, 3)
+        began = now
+
+    bound_memory(wh)
+    skipped: dict[str, str] = {}
+    inputs = load_inputs(wh, start, end, skipped)
+    warmup_from = str(inputs.bars["date"].min())
+    lap("load")
+    stock = StockFactors(inputs, start, end, skipped)
+    del inputs  # the second pass reads only the per-symbol results
+    lap("histories")
+    for family, reason in stock.skipped.items():
+        warn(f"factor family/panel {family} skipped: {reason}")
+    written = dict.fromkeys((_table(VALUES), _table(COVERAGE)), 0)
+
+    def write(chunk: Chunk) -> None:
+        for key, frame in ((VALUES, chunk.values), (COVERAGE, chunk.coverage)):
+            written[_table(key)] += replace_partition(wh, _table(key), frame, "date",
+                                                      chunk.start, chunk.end)
+
+    # The warehouse writes one chunk (in its own threads, without the GIL) while the next is
+    # computed; the connection is only ever used by the writer thread meanwhile.
+    with ThreadPoolExecutor(1) as writer:
+        pending = None
+        for chunk in stock.chunks():
+            lap("cross_sections")
+            if pending is not None:
+                pending.result()
+                lap("waiting_for_writes")
+            pending = writer.submit(write, chunk)
+        if pending is not None:
+            pending.result()
+            lap("waiting_for_writes")
+    return {"rows": written, "seconds": seconds, "skipped": stock.skipped,
+            "warmup_from": warmup_from}
 
 
 def factor_values_asset(partitions_def: dg.TimeWindowPartitionsDefinition
                         ) -> dg.AssetsDefinition:
     """Every family computed for the selected days (with warm-up history); the stock-level
-    factors and their coverage are written for those days only."""
+    factors and their coverage are written for those days only, a chunk of sessions at a time
+    (see `compute.StockFactors`), so any window length fits in memory."""
 
-    # One asset per daily partition keeps a ten-year single-run backfill to one event per day;
-    # the coverage table is this asset's bookkeeping and is written in the same step.
+    # A single-run backfill hands the whole window (ten years, or one month for the daily run)
+    # to one call; the coverage table is this asset's bookkeeping, written in the same step.
     @dg.asset(
         key=VALUES,
         deps=MART_INPUTS,
@@ -92,23 +131,11 @@ def factor_values_asset(partitions_def: dg.TimeWindowPartitionsDefinition
         window = context.partition_time_window
         start, end = window.start.date(), (window.end - timedelta(days=1)).date()
         with warehouse.connect() as wh:
-            skipped: dict[str, str] = {}
-            inputs = load_inputs(wh, start, end, skipped)
-            wide, _, missing = compute_wide(inputs)
-            skipped |= missing
-            for family, reason in skipped.items():
-                context.log.warning(f"factor family/panel {family} skipped: {reason}")
-            stock_factors = [name for family in STOCK_FAMILIES if family in wide
-                             for name in wide[family].columns if name not in ("date", "symbol")]
-            written: dict[str, int] = {}
-            for low, high in year_chunks(start, end):
-                values = normalized_values(wide, inputs.securities, low, high)
-                for table, rows in write_window(wh, values, stock_factors, inputs.bars,
-                                                low, high).items():
-                    written[table] = written.get(table, 0) + rows
+            summary = write_factor_values(wh, start, end, context.log.warning)
         return dg.MaterializeResult(metadata={
-            "window": f"{start} .. {end}", "warmup_from": str(inputs.bars["date"].min()),
-            "rows": dg.MetadataValue.json(written), "skipped": dg.MetadataValue.json(skipped)})
+            "window": f"{start} .. {end}", "warmup_from": summary["warmup_from"],
+            **{key: dg.MetadataValue.json(summary[key])
+               for key in ("rows", "seconds", "skipped")}})
 
     return fct_factor_values
 

@@ -5,7 +5,7 @@ that has not collapsed against its own recent history."""
 import dagster as dg
 import polars as pl
 
-from orchestration.defs.factors.assets import VALUES
+from orchestration.defs.factors.assets import VALUES, bound_memory
 from orchestration.lib.resources import WarehouseResource
 
 COLLAPSE_RATIO = 0.5  # today's coverage below half its trailing median: warn
@@ -29,6 +29,7 @@ def no_dates_after_latest_bar(warehouse: WarehouseResource) -> dg.AssetCheckResu
 def scores_finite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     bad = " or ".join(f"abs({c}) = {_INF} or {c} = {_NAN}" for c in ("z", "sector_z", "rank"))
     with warehouse.connect() as wh:
+        bound_memory(wh)  # a scan of every score
         found = wh.query(
             f"select factor, count(*) as n from marts.fct_factor_values where {bad} "
             "group by factor order by factor")

@@ -1,41 +1,265 @@
-"""Every family computed from one `FactorInputs`, in order, and shaped for the mart tables.
+"""Every family computed from one `FactorInputs` and shaped for the mart tables, in two passes
+that keep memory bounded whatever the window:
+
+1. Histories, a group of symbols at a time (`SYMBOLS_PER_PASS`): the technical and fundamental
+   families and the cross-source series (components, macro betas, growth consistency) read
+   only each symbol's own history; the market return, their one universe-wide input, is
+   computed first. Their values on the window's sessions go into one dense array
+   (column x session x symbol), the warm-up rows and every intermediate column are dropped.
+2. Cross-sections, a few sessions at a time (`SESSIONS_PER_CHUNK`): the cross-source z-scores
+   and interactions, then every stock-level factor's scores and coverage, as rows to write.
 
 Pure (no warehouse, no Dagster): the assets and the all-catalog look-ahead test both call it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 
+from factor_models.catalog import by_family
 from factor_models.inputs import FactorInputs
-from factor_models.normalize import normalize
+from factor_models.normalize import cross_section_scores, normalize, sector_layout
 from orchestration.defs.factors.families import STOCK_FAMILIES, available
+from orchestration.defs.factors.quality import coverage
 
 KEY = ("date", "symbol")
 EMPTY_MACRO_SERIES = pl.DataFrame(schema={"date": pl.Date, "factor": pl.String,
                                           "value": pl.Float64})
+VALUES_SCHEMA = {"date": pl.Date, "symbol": pl.String, "factor": pl.String, "raw": pl.Float64,
+                 "z": pl.Float64, "rank": pl.Float64, "sector_z": pl.Float64}  # as the table
+# 125 symbols x 10 years of bars keep the families' intermediate columns to a few hundred MB.
+SYMBOLS_PER_PASS = 125
+# A quarter of sessions: ~6 M rows of scores at 1,000 symbols, a few hundred MB to write.
+SESSIONS_PER_CHUNK = 63
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The rows of fct_factor_values and fct_factor_coverage for the days [start, end]."""
+
+    start: date
+    end: date
+    values: pl.DataFrame
+    coverage: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class StockPanel:
+    """Per-symbol results on the window's sessions: ``values[column, session, symbol]``, NaN
+    where there is no value; ``has_bar[session, symbol]``; symbols of a sector adjacent."""
+
+    dates: pl.Series
+    symbols: pl.Series
+    sectors: list[tuple[int, int]]
+    columns: dict[str, int]
+    values: np.ndarray
+    has_bar: np.ndarray
+
+    def plane(self, column: str, first: int, stop: int) -> np.ndarray:
+        """One column's (session, symbol) values for sessions [first, stop)."""
+        return self.values[self.columns[column], first:stop]
+
+
+def _symbol_runs(bars: pl.DataFrame) -> pl.DataFrame:
+    """symbol, first row, rows: each symbol's run in bars sorted by symbol, date."""
+    return (bars.select("symbol").with_row_index("first")
+            .group_by("symbol", maintain_order=True)
+            .agg(pl.col("first").first(), rows=pl.len()))
+
+
+def _finite(frame: pl.DataFrame, name: str) -> np.ndarray:
+    """A column as float64 with every null, NaN or infinity as numpy's NaN (no value)."""
+    value = pl.col(name).cast(pl.Float64)
+    return frame.select(pl.when(value.is_finite()).then(value)).to_series().to_numpy()
+
+
+def _series_columns() -> list[str]:
+    from factor_models.cross_source.betas import BETAS
+    from factor_models.cross_source.define import FUNDAMENTAL_COMPONENTS, TECHNICAL_COMPONENTS
+
+    return [*TECHNICAL_COMPONENTS, *FUNDAMENTAL_COMPONENTS, "growth_consistency",
+            *(b.name for b in BETAS)]
+
+
+def stock_panel(inputs: FactorInputs, start: date, end: date,
+                functions: dict[str, Callable[..., pl.DataFrame]]) -> StockPanel:
+    """Pass 1: the per-symbol families on the sessions in [start, end], from the bars (with
+    their warm-up history), SYMBOLS_PER_PASS symbols at a time."""
+    bars = inputs.bars.sort("symbol", "date")
+    in_window = pl.col("date").is_between(start, end)
+    window = bars.filter(in_window)
+    dates = window["date"].unique().sort()
+    symbols, sectors = sector_layout(window["symbol"].unique().sort().to_list(),
+                                     inputs.securities)
+    names = [f.name for family in ("technical", "fundamental") if family in functions
+             for f in by_family(family)]
+    if "cross_source" in functions:
+        names += _series_columns()
+    columns = {name: i for i, name in enumerate(dict.fromkeys(names))}
+    shape = (len(dates), len(symbols))
+    values = np.full((len(columns), *shape), np.nan)
+    has_bar = np.zeros(shape, dtype=bool)
+    column_of = dict(zip(symbols, range(len(symbols)), strict=True))
+    session_days = dates.to_physical().to_numpy()
+    market = None
+    if "technical" in functions:
+        from factor_models.technical.market import market_returns
+
+        market = market_returns(bars)
+    runs = _symbol_runs(bars)
+    for first in range(0, runs.height, SYMBOLS_PER_PASS):
+        group = runs.slice(first, SYMBOLS_PER_PASS)
+        rows = bars.slice(group["first"][0], group["rows"].sum())
+        part = replace(inputs, bars=rows, fundamentals=inputs.fundamentals.filter(
+            pl.col("symbol").is_in(group["symbol"].implode())), computed={})
+        frames = []
+        if "technical" in functions:
+            frames.append(functions["technical"](rows, market=market))
+        if "fundamental" in functions:
+            frames.append(functions["fundamental"](part))
+        if "cross_source" in functions:
+            from factor_models.cross_source import stock_series
+
+            computed = dict(zip(("technical", "fundamental"), frames, strict=False))
+            frames.append(stock_series(replace(part, computed=computed)))
+        mask = rows.select(in_window).to_series().to_numpy()
+        kept = rows.filter(mask)
+        at = (np.searchsorted(session_days, kept["date"].to_physical().to_numpy()),
+              kept["symbol"].replace_strict(column_of, return_dtype=pl.Int64).to_numpy())
+        has_bar[at] = True
+        filled: set[str] = set()
+        for frame in frames:
+            if frame.height != rows.height or not frame.select(KEY).equals(rows.select(KEY)):
+                raise ValueError("a family's frame is not one row per bar in the bars' order")
+            for name in frame.columns:
+                if name in columns and name not in filled:
+                    values[columns[name]][at] = _finite(frame, name)[mask]
+                    filled.add(name)
+        del frames, part, rows, kept
+    return StockPanel(dates=dates, symbols=pl.Series("symbol", symbols, pl.String),
+                      sectors=sectors, columns=columns, values=values, has_bar=has_bar)
+
+
+def session_chunks(dates: pl.Series, start: date, end: date, sessions: int
+                   ) -> Iterator[tuple[date, date, int, int]]:
+    """Days [low, high] and session positions [first, stop): ``sessions`` sessions per chunk,
+    the chunks' days tiling [start, end] (one chunk without sessions when there are none)."""
+    if dates.is_empty():
+        yield start, end, 0, 0
+        return
+    low = start
+    for first in range(0, len(dates), sessions):
+        stop = min(first + sessions, len(dates))
+        high = end if stop == len(dates) else dates[stop - 1]
+        yield low, high, first, stop
+        low = high + timedelta(days=1)
+
+
+class StockFactors:
+    """The stock-level factors of [start, end]: families found, the macro family and regime,
+    the per-symbol pass done on construction, scored rows produced chunk by chunk. The inputs
+    are not kept: a caller that drops them frees the bars before the second pass."""
+
+    def __init__(self, inputs: FactorInputs, start: date, end: date,
+                 skipped: dict[str, str] | None = None) -> None:
+        self.start, self.end = start, end
+        self.skipped = {} if skipped is None else skipped
+        self.functions, missing = available()
+        self.skipped |= missing
+        self.macro = self.regime = None
+        if "macro" in self.functions:
+            self.macro = self.functions["macro"](inputs)
+            if "regime" in self.functions:
+                self.regime = self.functions["regime"](self.macro)
+        self.conditions = None
+        if "cross_source" in self.functions and self.macro is None:
+            self.skipped["cross_source"] = "needs the macro family"
+            del self.functions["cross_source"]
+        elif "cross_source" in self.functions:
+            from factor_models.cross_source import macro_conditions
+
+            self.conditions = macro_conditions(self.macro)
+        self.factors = [f.name for family in STOCK_FAMILIES if family in self.functions
+                        for f in by_family(family)]
+        self.panel = stock_panel(inputs, start, end, self.functions)
+
+    @property
+    def families(self) -> list[str]:
+        return list(self.functions)
+
+    def _cross_source(self, first: int, stop: int) -> pl.DataFrame:
+        """The cross-source factors on sessions [first, stop) for every symbol (session-major)."""
+        from factor_models.cross_source import cross_source_values, scored_frame
+
+        panel, days = self.panel, stop - first
+        grid = pl.DataFrame({
+            "date": panel.dates.slice(first, days).gather(np.repeat(np.arange(days),
+                                                                    len(panel.symbols))),
+            "symbol": panel.symbols.gather(np.tile(np.arange(len(panel.symbols)), days)),
+        }).with_columns(pl.Series(name, panel.plane(name, first, stop).ravel(),
+                                  nan_to_null=True) for name in _series_columns())
+        return cross_source_values(scored_frame(grid, self.conditions))
+
+    def chunks(self, sessions: int = SESSIONS_PER_CHUNK) -> Iterator[Chunk]:
+        """Pass 2: scored rows and coverage, ``sessions`` sessions at a time."""
+        panel, factors = self.panel, self.factors
+        symbols = len(panel.symbols)
+        # Enums: gathering codes is cheaper than copying strings, and DuckDB reads them as
+        # dictionaries; the table's columns stay text.
+        names = pl.Series("factor", factors, pl.Enum(factors))
+        tickers = panel.symbols.cast(pl.Enum(panel.symbols))
+        for low, high, first, stop in session_chunks(panel.dates, self.start, self.end,
+                                                     sessions):
+            days = stop - first
+            raw = np.full((days, len(factors), symbols), np.nan)
+            cross = self._cross_source(first, stop) if "cross_source" in self.functions \
+                and days else None
+            for i, name in enumerate(factors):
+                if name in panel.columns:
+                    raw[:, i] = panel.plane(name, first, stop)
+                elif cross is not None:
+                    raw[:, i] = _finite(cross, name).reshape(days, symbols)
+            del cross
+            raw[~np.broadcast_to(panel.has_bar[first:stop, None], raw.shape)] = np.nan
+            present = ~np.isnan(raw)
+            flat = np.flatnonzero(present)
+            z, rank, sector_z = cross_section_scores(raw.reshape(-1, symbols), panel.sectors)
+            position = flat // symbols
+            dates = panel.dates.slice(first, days)
+            values = pl.DataFrame({
+                "date": dates.gather(position // len(factors)).set_sorted(),
+                "symbol": tickers.gather(flat % symbols),
+                "factor": names.gather(position % len(factors)),
+                "raw": raw.ravel()[flat],
+                **{name: pl.Series(score.ravel()[flat], nan_to_null=True)
+                   for name, score in (("z", z), ("rank", rank), ("sector_z", sector_z))},
+            })
+            covered = coverage(dates, factors, present.sum(axis=2),
+                               panel.has_bar[first:stop].sum(axis=1))
+            yield Chunk(low, high, values, covered)
 
 
 @dataclass(frozen=True)
 class FactorSet:
     """What one computation produced, ready to write.
 
-    - ``wide``: each family's wide frame (stock families: date, symbol, ...; macro: date, ...).
+    - ``families``: the families computed.
     - ``values``: stock-level factors, long and normalised (fct_factor_values' columns).
     - ``macro_series``: date, factor, value (fct_macro_series).
     - ``regime``: date, regime, signals (fct_macro_regime), or None without the regime model.
     - ``skipped``: family -> why it was not computed.
     """
 
-    wide: dict[str, pl.DataFrame]
+    families: list[str]
     values: pl.DataFrame
     macro_series: pl.DataFrame
     regime: pl.DataFrame | None
     skipped: dict[str, str] = field(default_factory=dict)
-
 
 
 def stock_long(wide: pl.DataFrame) -> pl.DataFrame:
@@ -50,44 +274,25 @@ def macro_long(wide: pl.DataFrame) -> pl.DataFrame:
             .filter(pl.col("value").is_finite()))
 
 
-def compute_wide(inputs: FactorInputs) -> tuple[dict[str, pl.DataFrame], pl.DataFrame | None,
-                                                dict[str, str]]:
-    """Each available family's wide frame (technical -> fundamental -> macro + regime ->
-    cross-source, which reads the earlier frames), the regime frame and the skipped families."""
-    functions, skipped = available()
-    wide: dict[str, pl.DataFrame] = {}
-    if "technical" in functions:
-        wide["technical"] = functions["technical"](inputs.bars)
-    for name in ("fundamental", "macro"):
-        if name in functions:
-            wide[name] = functions[name](inputs)
-    regime = None
-    if "regime" in functions and "macro" in wide:
-        regime = functions["regime"](wide["macro"])
-    if "cross_source" in functions:
-        computed = dict(wide) | ({"regime": regime} if regime is not None else {})
-        wide["cross_source"] = functions["cross_source"](replace(inputs, computed=computed))
-    return wide, regime, skipped
-
-
 def compute_factors(inputs: FactorInputs, start: date | None = None) -> FactorSet:
-    """Compute every family and normalise the stock-level ones cross-sectionally per date.
-
-    ``start`` skips normalising dates before it (warm-up rows that will not be written).
-    """
-    wide, regime, skipped = compute_wide(inputs)
-    macro = macro_long(wide["macro"]) if "macro" in wide else EMPTY_MACRO_SERIES
-    return FactorSet(wide=wide, values=normalized_values(wide, inputs.securities, start),
-                     macro_series=macro.sort("factor", "date"), regime=regime, skipped=skipped)
+    """Compute every family and normalise the stock-level ones cross-sectionally per date,
+    for the bars' dates from ``start`` (default: all; earlier rows are warm-up)."""
+    bounds = inputs.bars.select(pl.col("date").min().alias("first"),
+                                pl.col("date").max().alias("last")).row(0)
+    stock = StockFactors(inputs, start or bounds[0], bounds[1])
+    values = [chunk.values for chunk in stock.chunks()]
+    macro = macro_long(stock.macro) if stock.macro is not None else EMPTY_MACRO_SERIES
+    return FactorSet(families=stock.families,
+                     values=pl.concat(values).cast(VALUES_SCHEMA) if values
+                     else pl.DataFrame(schema=VALUES_SCHEMA),
+                     macro_series=macro.sort("factor", "date"), regime=stock.regime,
+                     skipped=stock.skipped)
 
 
 def normalized_values(wide: dict[str, pl.DataFrame], securities: pl.DataFrame,
                       start: date | None = None, end: date | None = None) -> pl.DataFrame:
-    """The stock families' values dated in [start, end], long and normalised per date.
-
-    Scores use only each date's cross-section, so normalising a window at a time gives the
-    same rows as normalising everything at once; callers use that to bound memory.
-    """
+    """The stock families' values of wide frames dated in [start, end], long and normalised
+    per date (for callers that hold wide frames, such as the API's bench mart)."""
     def window(frame: pl.DataFrame) -> pl.DataFrame:
         if start is not None:
             frame = frame.filter(pl.col("date") >= start)

@@ -171,6 +171,11 @@ def summarise_build(stages: list[Measured]) -> dict:
             "total_cpu_seconds": round(sum(m.cpu_seconds for m in stages), 2),
             "peak_rss_mb": round(max(m.peak_rss_mb for m in stages), 1),
             "factor_compute_seconds": round(sum(factor_steps.values()), 2),
+            # Within fct_factor_values: load, per-symbol histories, per-date cross-sections and
+            # the time left waiting for the last writes (they overlap the computing).
+            "factor_value_phases": next(
+                (m.summary.get("asset_seconds", {}).get("marts/fct_factor_values") for m in stages
+                 if m.name.endswith("factors_job")), None),
             "missing_jobs": [r["job"] for r in rows if r.get("present") is False],
             "failed_job": next((r["job"] for r in rows if "failed" in r), None)}
 

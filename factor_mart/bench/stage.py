@@ -51,6 +51,17 @@ def step_seconds(instance, run_id: str) -> dict[str, float]:
     return took
 
 
+def timed_assets(result) -> dict[str, dict]:
+    """The phases an asset timed itself (its ``seconds`` metadata), e.g. the factor stage's
+    load / histories / cross_sections / waiting_for_writes."""
+    timed = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        if "seconds" in materialization.metadata:
+            timed[event.asset_key.to_user_string()] = materialization.metadata["seconds"].value
+    return timed
+
+
 def run_job(name: str, last: date | None, only: date | None, keys: list[str] | None) -> dict:
     """Execute one job in process on an ephemeral instance; the summary of the run."""
     import dagster as dg
@@ -73,6 +84,7 @@ def run_job(name: str, last: date | None, only: date | None, keys: list[str] | N
     setup = time.perf_counter() - began
     steps: dict[str, float] = {}
     failed_checks: list[str] = []
+    asset_seconds: dict[str, dict] = {}
     with dg.DagsterInstance.ephemeral() as instance:
         for chosen in runs:
             tags = partition_range_tags(chosen) if chosen else {}
@@ -84,11 +96,12 @@ def run_job(name: str, last: date | None, only: date | None, keys: list[str] | N
                 steps[step] = round(steps.get(step, 0.0) + seconds, 3)
             failed_checks += [f"{e.asset_key.to_user_string()}:{e.check_name}"
                               for e in result.get_asset_check_evaluations() if not e.passed]
+            asset_seconds |= timed_assets(result)
     partitions = sum(len(r) for r in runs)
     return {"job": name, "present": True, "partitions": partitions,
             "first": runs[0][0] if partitions else None,
             "last": runs[-1][-1] if partitions else None,
-            "setup_seconds": round(setup, 3), "steps": steps,
+            "setup_seconds": round(setup, 3), "steps": steps, "asset_seconds": asset_seconds,
             "failed_checks": sorted(set(failed_checks))}
 
 

@@ -1,5 +1,7 @@
-"""Factor evaluation: labels, ICs, quantile returns, stability, redundancy; pure polars."""
+"""Factor evaluation: labels, ICs, quantile returns, stability, redundancy. The polars functions
+state each statistic; `evaluate` computes them all with the compiled engine (dense, kernel)."""
 
+from factor_models.evaluation.dense import Labels
 from factor_models.evaluation.ic import by_sector, decay, ic_series, ic_summary, join_labels
 from factor_models.evaluation.labels import HORIZONS, forward_returns
 from factor_models.evaluation.quantiles import (
@@ -9,7 +11,7 @@ from factor_models.evaluation.quantiles import (
     spread,
 )
 from factor_models.evaluation.redundancy import redundancy_clusters, redundancy_matrix
-from factor_models.evaluation.report import Evaluation, Labels, evaluate, leaderboard
+from factor_models.evaluation.report import Evaluation, evaluate, leaderboard
 from factor_models.evaluation.stability import coverage, rank_autocorrelation, turnover
 
 __all__ = [

@@ -1,8 +1,11 @@
-"""Time the evaluation at scale: `python -m factor_models.evaluation.bench`.
+"""Time the evaluation engine at scale: `python -m factor_models.evaluation.bench`.
 
-Random-walk prices for N symbols x D days and F persistent random factors (AR(1) per symbol, so
-turnover and autocorrelation are realistic), evaluated in chunks of factors the way the Dagster
-asset does. Prints wall and CPU seconds per step and the peak RSS; asserts nothing.
+Every factor of a synthetic panel (`synthetic.synthetic_panel`: the catalog's lookbacks and
+cadences, late listings, delistings, missing fundamentals, ties) evaluated against 1, 5 and
+21-session labels, a batch of factors at a time on the engine's threads, then the redundancy
+matrix on every 5th date. Prints wall and CPU seconds per step and the peak RSS; asserts
+nothing. `python -m orchestration.defs.evaluation.bench` times the Dagster assets themselves,
+reading from a warehouse.
 """
 
 from __future__ import annotations
@@ -11,40 +14,28 @@ import argparse
 import resource
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import numpy as np
-import polars as pl
 
-from factor_models.bench_technical import random_walk_bars
-from factor_models.evaluation.dense import Grid
+from factor_models.evaluation.dense import Grid, Labels
 from factor_models.evaluation.labels import forward_returns
-from factor_models.evaluation.redundancy import redundancy_clusters, redundancy_matrix
-from factor_models.evaluation.report import Labels, evaluate
+from factor_models.evaluation.redundancy import RedundancySums, redundancy_clusters
+from factor_models.evaluation.report import WORKERS, FactorStats, summarise, universe_sizes
+from factor_models.evaluation.synthetic import synthetic_panel
 
 T = TypeVar("T")
+BATCH = 8  # factors generated, then evaluated together
 
 
-def random_factors(prices: pl.DataFrame, names: list[str], seed: int = 1) -> pl.DataFrame:
-    """Long values (date, symbol, factor, value): AR(1) noise per symbol with persistence 0.98."""
-    rng = np.random.default_rng(seed)
-    keys = prices.select("date", "symbol").sort("symbol", "date")
-    symbols = keys["symbol"].n_unique()
-    days = keys.height // symbols
-    frames = []
-    for name in names:
-        shocks = rng.normal(size=(symbols, days))
-        series = np.empty_like(shocks)
-        series[:, 0] = shocks[:, 0]
-        for t in range(1, days):
-            series[:, t] = 0.98 * series[:, t - 1] + 0.2 * shocks[:, t]
-        frames.append(keys.with_columns(factor=pl.lit(name), value=series.ravel()))
-    return pl.concat(frames)
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _timed(label: str, step: Callable[[], T], log: list[str]) -> T:
-    start = time.perf_counter()
-    start_cpu = _cpu_seconds()
+    start, start_cpu = time.perf_counter(), _cpu_seconds()
     result = step()
     log.append(f"  {label}: {time.perf_counter() - start:.2f} s wall, "
                f"{_cpu_seconds() - start_cpu:.2f} s CPU")
@@ -56,47 +47,56 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--symbols", type=int, default=1000)
     parser.add_argument("--days", type=int, default=2520)
-    parser.add_argument("--factors", type=int, default=100)
-    parser.add_argument("--chunk", type=int, default=10, help="factors evaluated per pass")
+    parser.add_argument("--factors", type=int, default=134)
     parser.add_argument("--redundancy-every", type=int, default=5)
     args = parser.parse_args()
-    bars = random_walk_bars(args.symbols, args.days)
-    prices = bars.select("date", "symbol", "close")
-    names = [f"factor_{i:03d}" for i in range(args.factors)]
+    panel = synthetic_panel(args.symbols, args.days, args.factors)
+    prices = panel.prices()
+    universe = prices.select("date", "symbol")
     log: list[str] = []
     labels = _timed("forward_returns", lambda: forward_returns(prices), log)
-    universe = prices.select("date", "symbol")
-    sectors = universe.select(pl.col("symbol").unique()).with_columns(
-        sector=pl.format("sector_{}", pl.col("symbol").hash(0) % 11))
-    grid = _timed("label grids", lambda: Labels(Grid.build(universe, sectors), labels), log)
-    evaluate_total, evaluate_cpu, generate_total, rank_parts = 0.0, 0.0, 0.0, []
-    for start in range(0, len(names), args.chunk):
-        chunk = names[start:start + args.chunk]
+    grid = _timed("label grids", lambda: Labels.from_frame(
+        Grid.build(universe, panel.securities()), labels), log)
+    sizes = universe_sizes(grid.grid, universe)
+    # The panel's columns are in symbol order, the grid's by sector: line them up.
+    columns = np.searchsorted(np.array(panel.symbols), grid.grid.symbols.to_numpy())
+    results, sampled = [], []
+    wall = cpu = generate = 0.0
+    for start in range(0, len(panel.specs), BATCH):
         began = time.perf_counter()
-        values = random_factors(prices, chunk, seed=start)
-        generate_total += time.perf_counter() - began
+        batch = [(panel.specs[i].name, panel.factor(i)[:, columns])
+                 for i in range(start, min(start + BATCH, len(panel.specs)))]
+        generate += time.perf_counter() - began
         began, began_cpu = time.perf_counter(), _cpu_seconds()
-        evaluate(values, grid, universe, sectors)
-        evaluate_total += time.perf_counter() - began
-        evaluate_cpu += _cpu_seconds() - began_cpu
-        dates = values["date"].unique().sort()[::args.redundancy_every]
-        rank_parts.append(values.filter(pl.col("date").is_in(dates.implode())))
-    log.append(f"  evaluate ({args.factors} factors in chunks of {args.chunk}): "
-               f"{evaluate_total:.2f} s wall, {evaluate_cpu:.2f} s CPU (generating inputs "
-               f"{generate_total:.1f} s excluded)")
-    sampled = pl.concat(rank_parts)
-    matrix = _timed(f"redundancy_matrix (every {args.redundancy_every}th date)",
-                    lambda: redundancy_matrix(sampled), log)
-    _timed("redundancy_clusters", lambda: redundancy_clusters(matrix, names), log)
+
+        def one(item: tuple[str, np.ndarray]):
+            name, value = item
+            stats = FactorStats(name, grid)
+            stats.add(value, value, 0, seeded=False)
+            return stats.result(sizes)
+
+        with ThreadPoolExecutor(WORKERS) as pool:
+            results += list(pool.map(one, batch))
+        wall += time.perf_counter() - began
+        cpu += _cpu_seconds() - began_cpu
+        sampled += [(name, value[::args.redundancy_every]) for name, value in batch]
+    log.append(f"  evaluate {len(panel.specs)} factors: {wall:.2f} s wall, {cpu:.2f} s CPU "
+               f"(generating them, {generate:.1f} s, excluded)")
+    _timed("summarise", lambda: summarise(results, panel.directions()), log)
+    sums = RedundancySums([name for name, _ in sampled])
+
+    def redundancy() -> None:  # a block of dates at a time, as the asset reads them
+        for first in range(0, sampled[0][1].shape[0], 100):
+            sums.add(np.stack([v[first:first + 100] for _, v in sampled]))
+
+    _timed(f"redundancy sums (every {args.redundancy_every}th date)", redundancy, log)
+    _timed("redundancy_clusters", lambda: redundancy_clusters(
+        sums.matrix(covered_only=True), [s.name for s in panel.specs]), log)
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    print(f"{args.symbols} symbols x {args.days} days x {args.factors} factors:")
+    print(f"{args.symbols} symbols x {args.days} days x {args.factors} factors "
+          f"({WORKERS} threads):")
     print("\n".join(log))
-    print(f"  peak RSS {peak_gb:.2f} GB")
-
-
-def _cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    print(f"  peak RSS {peak_gb:.2f} GB (the whole process, synthetic inputs included)")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 ROLLING = 63  # sessions in the rolling mean (about a quarter)
@@ -18,6 +19,12 @@ WIDTH, PANEL_HEIGHT, MARGIN = 860, 260, 50
 def _scale(low: float, high: float, out_low: float, out_high: float):
     span = (high - low) or 1.0
     return lambda v: out_low + (v - low) / span * (out_high - out_low)
+
+
+def _points(x: np.ndarray, y: np.ndarray) -> str:
+    """SVG polyline points, skipping missing values (nulls arrive as NaN)."""
+    keep = np.isfinite(y)
+    return " ".join(map("{:.1f},{:.1f}".format, x[keep].tolist(), y[keep].tolist()))
 
 
 def _ic_panel(ic: pl.DataFrame, top: float) -> list[str]:
@@ -31,7 +38,6 @@ def _ic_panel(ic: pl.DataFrame, top: float) -> list[str]:
     x = _scale(0, max(len(days) - 1, 1), MARGIN, WIDTH - MARGIN)
     low, high = min(ic["rank_ic"].min(), -0.05), max(ic["rank_ic"].max(), 0.05)
     y = _scale(low, high, top + PANEL_HEIGHT, top)
-    index = {d: i for i, d in enumerate(days.to_list())}
     horizons = sorted(ic["horizon"].unique().to_list())
     parts.append(f'<line x1="{MARGIN}" x2="{WIDTH - MARGIN}" y1="{y(0):.1f}" y2="{y(0):.1f}" '
                  'stroke="#999" stroke-dasharray="4 3"/>')
@@ -40,18 +46,13 @@ def _ic_panel(ic: pl.DataFrame, top: float) -> list[str]:
     for i, h in enumerate(horizons):
         series = ic.filter(pl.col("horizon") == h).sort("date").with_columns(
             rolling=pl.col("rank_ic").rolling_mean(ROLLING, min_samples=ROLLING // 3))
+        position = x(days.search_sorted(series["date"]).to_numpy())
         if i == 0:
-            points = " ".join(f"{x(index[d]):.1f},{y(v):.1f}"
-                              for d, v in series.select("date", "rank_ic").iter_rows()
-                              if v is not None)
             parts.append(f'<polyline fill="none" stroke="#ccc" stroke-width="0.7" '
-                         f'points="{points}"/>')
-        points = " ".join(f"{x(index[d]):.1f},{y(v):.1f}"
-                          for d, v in series.select("date", "rolling").iter_rows()
-                          if v is not None)
+                         f'points="{_points(position, y(series["rank_ic"].to_numpy()))}"/>')
         colour = COLOURS[i % len(COLOURS)]
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.6" '
-                     f'points="{points}"/>')
+                     f'points="{_points(position, y(series["rolling"].to_numpy()))}"/>')
         parts.append(f'<text x="{WIDTH - MARGIN - 70}" y="{top + 14 + 14 * i}" font-size="11" '
                      f'fill="{colour}">{h}-day</text>')
     parts.append(f'<text x="{MARGIN}" y="{top + PANEL_HEIGHT + 14}" font-size="11">'
@@ -116,9 +117,11 @@ def factor_chart_svg(factor: str, ic: pl.DataFrame, summary: pl.DataFrame) -> st
 def write_charts(folder: Path, ic: pl.DataFrame, summary: pl.DataFrame) -> list[Path]:
     """Write ``<folder>/<factor>.svg`` for every factor in ``summary``; returns the paths."""
     folder.mkdir(parents=True, exist_ok=True)
+    by_factor = ic.partition_by("factor", as_dict=True)
+    empty = ic.clear()
     written = []
     for (factor,), rows in summary.group_by("factor", maintain_order=True):
         path = folder / f"{factor}.svg"
-        path.write_text(factor_chart_svg(factor, ic.filter(pl.col("factor") == factor), rows))
+        path.write_text(factor_chart_svg(factor, by_factor.get((factor,), empty), rows))
         written.append(path)
     return written

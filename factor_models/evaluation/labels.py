@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import polars as pl
 
 HORIZONS = (1, 5, 21)
@@ -34,11 +35,6 @@ def _checked_prices(prices: pl.DataFrame) -> pl.DataFrame:
         row = bad.row(0, named=True)
         raise ValueError(f"prices: {bad.height} row(s) with a null or non-positive close, date "
                          f"or symbol; first: symbol={row['symbol']}, date={row['date']}")
-    dupes = frame.filter(pl.struct("date", "symbol").is_duplicated())
-    if dupes.height:
-        row = dupes.row(0, named=True)
-        raise ValueError(f"prices: duplicate (symbol, date); first: symbol={row['symbol']}, "
-                         f"date={row['date']}")
     return frame
 
 
@@ -51,28 +47,31 @@ def forward_returns(prices: pl.DataFrame, horizons: Sequence[int] = HORIZONS) ->
     if not horizons or any(h < 1 for h in horizons):
         raise ValueError(f"horizons must be positive integers, got {list(horizons)}")
     frame = _checked_prices(prices)
-    calendar = frame.select(pl.col("date").unique().sort()).with_row_index("session")
-    last_session = calendar.height - 1
-    # Each symbol on every session from its first bar on, closes forward-filled over gaps.
-    spans = frame.group_by("symbol").agg(pl.col("date").min().alias("first"))
-    grid = (
-        spans.join(calendar, how="cross")
-        .filter(pl.col("date") >= pl.col("first"))
-        .drop("first")
-        .join(frame.with_columns(traded=pl.lit(True)), on=["symbol", "date"], how="left")
-        .sort("symbol", "session")
-        .with_columns(pl.col("close").forward_fill().over("symbol"))
-    )
-    labels = [
-        grid.with_columns(
-            horizon=pl.lit(h, pl.Int16),
-            forward_return=pl.col("close").shift(-h).over("symbol") / pl.col("close") - 1.0,
-        ).filter(pl.col("traded") & (pl.col("session") + h <= last_session))
-        for h in sorted(set(horizons))
-    ]
-    return (
-        pl.concat(labels)
-        .select(*LABEL_SCHEMA)
-        .cast(LABEL_SCHEMA)
-        .sort("horizon", "date", "symbol")
-    )
+    dates = frame["date"].unique().sort()
+    symbols = frame["symbol"].unique().sort()
+    # Dense (session x symbol) closes, then each symbol's last close carried over its gaps.
+    row = dates.search_sorted(frame["date"]).to_numpy()
+    column = symbols.search_sorted(frame["symbol"]).to_numpy()
+    cells = np.bincount(row * len(symbols) + column, minlength=len(dates) * len(symbols))
+    if cells.max(initial=0) > 1:
+        first = int(np.argmax(cells))
+        raise ValueError(f"prices: duplicate (symbol, date); first: "
+                         f"symbol={symbols[first % len(symbols)]}, "
+                         f"date={dates[first // len(symbols)]}")
+    close = np.full((len(dates), len(symbols)), np.nan)
+    close[row, column] = frame["close"].to_numpy()
+    traded = np.isfinite(close)
+    last_bar = np.maximum.accumulate(np.where(traded, np.arange(len(dates))[:, None], 0), axis=0)
+    filled = close[last_bar, np.arange(len(symbols))]
+    labels = []
+    for h in sorted(set(horizons)):
+        if h >= len(dates):
+            continue
+        ahead = filled[h:] / close[:-h] - 1.0  # row t: the return from t to t + h
+        rows, columns = np.nonzero(traded[:-h])  # date-major, symbols sorted within a date
+        labels.append(pl.DataFrame({
+            "date": dates.gather(rows), "symbol": symbols.gather(columns),
+            "horizon": np.full(rows.size, h, np.int16), "forward_return": ahead[rows, columns]}))
+    if not labels:
+        return pl.DataFrame(schema=LABEL_SCHEMA)
+    return pl.concat(labels).select(*LABEL_SCHEMA).cast(LABEL_SCHEMA)

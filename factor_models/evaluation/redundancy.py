@@ -4,13 +4,58 @@ clusters of near-duplicates it implies."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
+from threadpoolctl import threadpool_limits
 
-from factor_models.evaluation.dense import Ordered
+from factor_models.evaluation.dense import sort_order
+from factor_models.evaluation.kernel import average_ranks
 
 THRESHOLD = 0.9
+
+
+class RedundancySums:
+    """Per-date rank correlations of every factor pair, summed over the dates added so far."""
+
+    def __init__(self, factors: Sequence[str]) -> None:
+        self.factors = list(factors)
+        self.total = np.zeros((len(factors), len(factors)))
+        self.counted = np.zeros_like(self.total)
+        self.covered = np.zeros(len(factors), bool)
+
+    def add(self, cube: np.ndarray) -> None:
+        """``cube``: (factors x dates x symbols) values, NaN where a factor has none."""
+        if cube.shape[2] == 0:
+            return
+        no_sectors = np.full(cube.shape[2], -1, np.int64)
+        ranks = np.stack([average_ranks(v, sort_order(v), no_sectors)[0] for v in cube])
+        self.covered |= np.isfinite(ranks).any(axis=(1, 2))
+        # Four small matrix products per date: OpenBLAS's own threads only spin on them (5x
+        # the CPU of one thread here), so BLAS runs single-threaded, dates on two threads.
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(2) as pool:
+            for corr in pool.map(lambda day: _pairwise_corr(ranks[:, day, :].T),
+                                 range(ranks.shape[1])):
+                seen = ~np.isnan(corr)
+                self.total[seen] += corr[seen]
+                self.counted += seen
+
+    def matrix(self, covered_only: bool = False) -> pl.DataFrame:
+        """Long (factor_a, factor_b, mean_rank_corr, dates) over the factors (``covered_only``:
+        those with a value on some date added)."""
+        keep = np.flatnonzero(self.covered) if covered_only else np.arange(len(self.factors))
+        factors = [self.factors[i] for i in keep]
+        total, counted = self.total[np.ix_(keep, keep)], self.counted[np.ix_(keep, keep)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(counted > 0, total / counted, np.nan)
+        return pl.DataFrame({
+            "factor_a": np.repeat(factors, len(factors)),
+            "factor_b": np.tile(factors, len(factors)),
+            "mean_rank_corr": mean.ravel(),
+            "dates": counted.ravel().astype(np.int32),
+        }, schema={"factor_a": pl.String, "factor_b": pl.String, "mean_rank_corr": pl.Float64,
+                   "dates": pl.Int32}).with_columns(pl.col("mean_rank_corr").fill_nan(None))
 
 
 def redundancy_matrix(values: pl.DataFrame) -> pl.DataFrame:
@@ -35,23 +80,9 @@ def redundancy_matrix(values: pl.DataFrame) -> pl.DataFrame:
     cube = np.full((len(factors), len(dates), len(symbols)), np.nan)
     cube[located["factor"].to_numpy(), located["row"].to_numpy(),
          located["column"].to_numpy()] = located["value"].to_numpy()
-    for f in range(len(factors)):  # within-date ranks, ties averaged
-        cube[f] = Ordered(cube[f]).subset(np.isfinite(cube[f])).ranks
-    total = np.zeros((len(factors), len(factors)))
-    counted = np.zeros_like(total)
-    for day in range(len(dates)):
-        corr = _pairwise_corr(cube[:, day, :].T)
-        seen = ~np.isnan(corr)
-        total[seen] += corr[seen]
-        counted += seen
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(counted > 0, total / counted, np.nan)
-    return pl.DataFrame({
-        "factor_a": np.repeat(factors, len(factors)),
-        "factor_b": np.tile(factors, len(factors)),
-        "mean_rank_corr": mean.ravel(),
-        "dates": counted.ravel().astype(np.int32),
-    }).with_columns(pl.col("mean_rank_corr").fill_nan(None))
+    sums = RedundancySums(factors)
+    sums.add(cube)
+    return sums.matrix()
 
 
 def _pairwise_corr(block: np.ndarray) -> np.ndarray:

@@ -10,16 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from factor_models.evaluation.dense import (
-    MIN_NAMES,
-    Grid,
-    Ordered,
-    bucket_means,
-    bucket_turnover,
-    buckets,
-    row_corr,
-)
+from factor_models.evaluation.dense import MIN_NAMES, Grid, Labels, sort_order
 from factor_models.evaluation.ic import decay, ic_summary
+from factor_models.evaluation.kernel import evaluate_rows
 from factor_models.evaluation.quantiles import QUANTILES
 
 WORKERS = min(2, os.cpu_count() or 1)  # threads evaluating factors at once
@@ -29,6 +22,7 @@ IC_SCHEMA = {"date": pl.Date, "factor": pl.String, "horizon": pl.Int16, "rank_ic
 SECTOR_IC_SCHEMA = {"factor": pl.String, "horizon": pl.Int16, "sector": pl.String,
                     "date": pl.Date, "rank_ic": pl.Float64, "pearson_ic": pl.Float64,
                     "n": pl.Int32}
+SECTOR_KEYS = ("factor", "horizon", "sector")
 
 
 @dataclass(frozen=True)
@@ -39,33 +33,6 @@ class Evaluation:
     ic: pl.DataFrame
     summary: pl.DataFrame
     sector: pl.DataFrame
-
-
-class Labels:
-    """Label grids per horizon, sorted once for every factor evaluated against them."""
-
-    def __init__(self, grid: Grid, labels: pl.DataFrame) -> None:
-        self.grid = grid
-        self.horizons = sorted(labels["horizon"].unique().to_list())
-        self.values = {h: grid.dense(labels.filter(pl.col("horizon") == h), "forward_return")
-                       for h in self.horizons}
-        self.present = {h: np.isfinite(v) for h, v in self.values.items()}
-        self.ordered = {h: Ordered(v) for h, v in self.values.items()}
-        self.own = {h: self.ordered[h].subset(self.present[h]) for h in self.horizons}
-        self.by_sector = {}
-        for h, v in self.values.items():
-            for s, a, b in grid.sector_bounds:
-                ordered = Ordered(v[:, a:b])
-                self.by_sector[(h, s)] = (ordered, ordered.subset(self.present[h][:, a:b]))
-
-    def ranks(self, h: int, mask: np.ndarray, sector: tuple[str, int, int] | None = None
-              ) -> np.ndarray:
-        """Ranks of horizon ``h``'s labels within ``mask`` (all names, or one sector's)."""
-        if sector is None:
-            return self.ordered[h].subset_like(mask, self.present[h], self.own[h]).ranks
-        name, a, b = sector
-        ordered, own = self.by_sector[(h, name)]
-        return ordered.subset_like(mask, self.present[h][:, a:b], own).ranks
 
 
 def _mean_se(series: np.ndarray) -> tuple[float, float, int]:
@@ -82,81 +49,117 @@ def _nanmean(values: np.ndarray) -> float:
         return float(np.nanmean(values))
 
 
-def _frame_ic(name: str, grid: Grid, parts: list, sector: bool) -> pl.DataFrame:
-    frames = []
-    for part in parts:
-        if sector:
-            h, sector_name, kept, rank_ic, n = part
-            extra = {"sector": sector_name}
-        else:
-            h, kept, rank_ic, pearson_ic, n = part
-            extra = {"pearson_ic": pearson_ic}
-        frames.append(pl.DataFrame({
-            "factor": name, "horizon": h, "date": grid.dates.gather(kept), "rank_ic": rank_ic,
-            "n": n, **extra}, strict=False))
-    schema = SECTOR_IC_SCHEMA if sector else IC_SCHEMA
-    if not frames:
-        return pl.DataFrame(schema=schema)
-    out = pl.concat(frames, how="diagonal_relaxed")
-    if sector:
-        out = out.with_columns(pearson_ic=pl.lit(None, pl.Float64))
-    return out.select(list(schema)).cast(schema).with_columns(
+class FactorStats:
+    """One factor's per-date statistics on the labels' grid, filled a block of dates at a time
+    (``add``) and summarised at the end (``result``)."""
+
+    def __init__(self, name: str, labels: Labels, quantiles: int = QUANTILES) -> None:
+        self.name, self.labels, self.quantiles = name, labels, quantiles
+        horizons, (dates, _) = len(labels.horizons), labels.grid.shape
+        sectors = len(labels.grid.sectors)
+        self.rank_ic = np.full((horizons, dates), np.nan)
+        self.pearson_ic = np.full((horizons, dates), np.nan)
+        self.names = np.zeros((horizons, dates), np.int64)
+        self.quantile_means = np.full((horizons, dates, quantiles), np.nan)
+        self.turnover = np.full((dates, 2), np.nan)  # bottom and top buckets
+        self.autocorr = np.full(dates, np.nan)
+        self.symbols = np.zeros(dates, np.int64)
+        self.sector_ic = np.full((horizons, sectors, dates), np.nan)
+        self.sector_names = np.zeros((horizons, sectors, dates), np.int64)
+
+    def add(self, values: np.ndarray, pearson: np.ndarray, base: int, seeded: bool) -> None:
+        """The statistics of grid rows ``base ..`` from the factor's ``values`` on them (and
+        ``pearson``, the values its Pearson IC uses). ``seeded``: row 0 is the row before the
+        block, there only to give turnover and autocorrelation their previous date."""
+        labels = self.labels
+        evaluate_rows(values, pearson, sort_order(values), base, int(seeded), labels.values,
+                      labels.order, labels.count, labels.ranks, labels.sector_ranks,
+                      labels.grid.sector_of,
+                      len(labels.grid.sectors), self.quantiles, self.rank_ic, self.pearson_ic,
+                      self.names, self.quantile_means, self.turnover, self.autocorr,
+                      self.symbols, self.sector_ic, self.sector_names)
+
+    def result(self, universe_size: np.ndarray) -> tuple[list[dict], pl.DataFrame,
+                                                         pl.DataFrame]:
+        """Summary rows (one per horizon), per-date ICs and the per-sector IC summary."""
+        grid, horizons = self.labels.grid, self.labels.horizons
+        symbols = self.symbols
+        dates = np.flatnonzero(symbols > 0)
+        common = {
+            "turnover": _nanmean(self.turnover),
+            "rank_autocorr": _nanmean(self.autocorr),
+            "coverage": _nanmean(symbols[dates] / np.maximum(universe_size[dates], 1)),
+            "mean_symbols": float(symbols[dates].mean()) if dates.size else None,
+            "first_date": grid.dates[int(dates[0])] if dates.size else None,
+            "last_date": grid.dates[int(dates[-1])] if dates.size else None,
+        }
+        rows = []
+        for i, h in enumerate(horizons):
+            means = self.quantile_means[i]
+            row = {"factor": self.name, "horizon": h, **common}
+            for q in range(self.quantiles):
+                row[f"q{q + 1}_return"], row[f"q{q + 1}_return_se"], _ = _mean_se(means[:, q])
+            row["spread"], row["spread_se"], _ = _mean_se(means[:, -1] - means[:, 0])
+            rows.append(row)
+        horizon = np.array(horizons, np.int16)
+        kept = self.names >= MIN_NAMES  # (horizon, date)
+        h, t = np.nonzero(kept)
+        ic = pl.DataFrame({
+            "date": grid.dates.gather(t), "factor": pl.repeat(self.name, t.size, eager=True),
+            "horizon": horizon[h], "rank_ic": self.rank_ic[kept],
+            "pearson_ic": self.pearson_ic[kept], "n": self.names[kept]})
+        kept = self.sector_names >= MIN_NAMES  # (horizon, sector, date)
+        h, s, t = np.nonzero(kept)
+        sector = pl.DataFrame({
+            "factor": pl.repeat(self.name, t.size, eager=True), "horizon": horizon[h],
+            "sector": pl.Series(grid.sectors, dtype=pl.String).gather(s),
+            "date": grid.dates.gather(t), "rank_ic": self.sector_ic[kept],
+            "pearson_ic": pl.repeat(None, t.size, dtype=pl.Float64, eager=True),
+            "n": self.sector_names[kept]})
+        return rows, _ic_frame(ic, IC_SCHEMA), ic_summary(_ic_frame(sector, SECTOR_IC_SCHEMA),
+                                                          by=SECTOR_KEYS)
+
+
+def _ic_frame(frame: pl.DataFrame, schema: dict) -> pl.DataFrame:
+    return frame.select(list(schema)).cast(schema).with_columns(
         pl.col("rank_ic", "pearson_ic").fill_nan(None))
 
 
-def _evaluate_factor(name: str, frame: pl.DataFrame, labels: Labels, universe_size: np.ndarray,
-                     pearson_on: str, quantiles: int
-                     ) -> tuple[list[dict], pl.DataFrame, pl.DataFrame]:
-    """Summary rows (one per horizon), per-date ICs and per-date sector ICs of one factor."""
-    grid = labels.grid
-    value = grid.dense(frame, "value")
-    pearson_values = value if pearson_on == "value" else grid.dense(frame, pearson_on)
-    present = np.isfinite(value)
-    ordered = Ordered(value)
-    own = ordered.subset(present)
-    own_buckets = buckets(value, present, own.quantile_edges(quantiles))
-    turnover = bucket_turnover(own_buckets, quantiles)[:, [0, quantiles - 1]]
-    autocorr, _ = row_corr(own.ranks[1:], own.ranks[:-1], present[1:] & present[:-1])
-    symbols = present.sum(axis=1)
-    dates = np.flatnonzero(symbols > 0)
-    common = {
-        "turnover": _nanmean(turnover),
-        "rank_autocorr": _nanmean(autocorr),
-        "coverage": _nanmean(symbols[dates] / np.maximum(universe_size[dates], 1)),
-        "mean_symbols": float(symbols[dates].mean()) if dates.size else None,
-        "first_date": grid.dates[int(dates[0])] if dates.size else None,
-        "last_date": grid.dates[int(dates[-1])] if dates.size else None,
-    }
-    sectors = {}
-    for sector, a, b in grid.sector_bounds:
-        sector_ordered = Ordered(value[:, a:b])
-        sectors[sector] = (sector_ordered, sector_ordered.subset(present[:, a:b]))
-    rows, ic_parts, sector_parts = [], [], []
-    for h in labels.horizons:
-        label = labels.values[h]
-        mask = present & labels.present[h]
-        ranked = ordered.subset_like(mask, present, own)
-        rank_ic, n = row_corr(ranked.ranks, labels.ranks(h, mask), mask)
-        pearson_ic, _ = row_corr(pearson_values, label, mask & np.isfinite(pearson_values))
-        kept = np.flatnonzero(n >= MIN_NAMES)
-        ic_parts.append((h, kept, rank_ic[kept], pearson_ic[kept], n[kept]))
-        means = bucket_means(label, buckets(value, mask, ranked.quantile_edges(quantiles)),
-                             quantiles)
-        row = {"factor": name, "horizon": h, **common}
-        for q in range(quantiles):
-            row[f"q{q + 1}_return"], row[f"q{q + 1}_return_se"], _ = _mean_se(means[:, q])
-        row["spread"], row["spread_se"], _ = _mean_se(means[:, -1] - means[:, 0])
-        rows.append(row)
-        for bounds in grid.sector_bounds:
-            sector, a, b = bounds
-            inside = mask[:, a:b]
-            sector_ordered, sector_own = sectors[sector]
-            s_ranks = sector_ordered.subset_like(inside, present[:, a:b], sector_own).ranks
-            s_ic, s_n = row_corr(s_ranks, labels.ranks(h, inside, bounds), inside)
-            s_kept = np.flatnonzero(s_n >= MIN_NAMES)
-            sector_parts.append((h, sector, s_kept, s_ic[s_kept], s_n[s_kept]))
-    return rows, _frame_ic(name, grid, ic_parts, False), _frame_ic(name, grid, sector_parts,
-                                                                   True)
+def universe_sizes(grid: Grid, universe: pl.DataFrame) -> np.ndarray:
+    """Names with a bar on each grid date (the coverage denominator)."""
+    return (
+        pl.DataFrame({"date": grid.dates})
+        .join(universe.group_by("date").agg(n=pl.col("symbol").n_unique()), on="date",
+              how="left")["n"].fill_null(0).to_numpy()
+    )
+
+
+def summarise(results: list[tuple[list[dict], pl.DataFrame, pl.DataFrame]],
+              directions: dict[str, int] | None) -> Evaluation:
+    """One Evaluation from every factor's ``FactorStats.result``."""
+    rows = [row for factor_rows, _, _ in results for row in factor_rows]
+    ic = pl.concat([r[1] for r in results]) if results else pl.DataFrame(schema=IC_SCHEMA)
+    summary = ic_summary(ic)
+    direction = pl.DataFrame(
+        {"factor": list((directions or {}).keys()),
+         "direction": list((directions or {}).values())},
+        schema={"factor": pl.String, "direction": pl.Int8})
+    stats = pl.DataFrame(rows).with_columns(pl.col("horizon").cast(pl.Int16))
+    # Every factor keeps its rows, even with no date of enough names for an IC.
+    full = (
+        stats.select("factor", "horizon")
+        .join(summary, on=["factor", "horizon"], how="left")
+        .join(decay(summary).select("factor", "horizon", ic_decay="ic_relative"),
+              on=["factor", "horizon"], how="left")
+        .join(stats, on=["factor", "horizon"], how="left")
+        .join(direction, on="factor", how="left")
+        .with_columns(pl.col(pl.Float64).fill_nan(None))
+    )
+    sector = (pl.concat([r[2] for r in results]) if results
+              else ic_summary(pl.DataFrame(schema=SECTOR_IC_SCHEMA), by=SECTOR_KEYS))
+    sector = sector.sort(SECTOR_KEYS)
+    return Evaluation(ic=ic.select(list(IC_SCHEMA)), summary=full.sort("factor", "horizon"),
+                      sector=sector)
 
 
 def evaluate(values: pl.DataFrame, labels: pl.DataFrame | Labels, universe: pl.DataFrame,
@@ -177,45 +180,23 @@ def evaluate(values: pl.DataFrame, labels: pl.DataFrame | Labels, universe: pl.D
         raise ValueError(f"values: missing column(s) {missing}; expected date, symbol, factor, "
                          "value")
     if not isinstance(labels, Labels):
-        labels = Labels(Grid.build(universe, securities), labels)
+        labels = Labels.from_frame(Grid.build(universe, securities), labels)
     grid = labels.grid
-    universe_size = (
-        pl.DataFrame({"date": grid.dates})
-        .join(universe.group_by("date").agg(n=pl.col("symbol").n_unique()), on="date",
-              how="left")["n"].fill_null(0).to_numpy()
-    )
+    universe_size = universe_sizes(grid, universe)
     pearson_on = "z" if "z" in values.columns else "value"
-    rows, ics, sector_ics = [], [], []
-    groups = values.group_by("factor", maintain_order=True)
-    # numpy releases the GIL in its sorts and reductions: factors run side by side on threads.
+
+    def one(group: tuple[tuple[str], pl.DataFrame]):
+        (name,), frame = group
+        stats = FactorStats(name, labels, quantiles)
+        value = grid.dense(frame, "value")
+        stats.add(value, value if pearson_on == "value" else grid.dense(frame, pearson_on), 0,
+                  seeded=False)
+        return stats.result(universe_size)
+
+    # The kernel releases the GIL: factors run side by side on threads.
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for factor_rows, ic, sector_ic in pool.map(
-                lambda group: _evaluate_factor(group[0][0], group[1], labels, universe_size,
-                                               pearson_on, quantiles), groups):
-            rows += factor_rows
-            ics.append(ic)
-            sector_ics.append(sector_ic)
-    ic = pl.concat(ics) if ics else pl.DataFrame(schema=IC_SCHEMA)
-    sector_ic = pl.concat(sector_ics) if sector_ics else pl.DataFrame(schema=SECTOR_IC_SCHEMA)
-    summary = ic_summary(ic)
-    direction = pl.DataFrame(
-        {"factor": list((directions or {}).keys()),
-         "direction": list((directions or {}).values())},
-        schema={"factor": pl.String, "direction": pl.Int8})
-    stats = pl.DataFrame(rows).with_columns(pl.col("horizon").cast(pl.Int16))
-    # Every factor keeps its rows, even with no date of enough names for an IC.
-    full = (
-        stats.select("factor", "horizon")
-        .join(summary, on=["factor", "horizon"], how="left")
-        .join(decay(summary).select("factor", "horizon", ic_decay="ic_relative"),
-              on=["factor", "horizon"], how="left")
-        .join(stats, on=["factor", "horizon"], how="left")
-        .join(direction, on="factor", how="left")
-        .with_columns(pl.col(pl.Float64).fill_nan(None))
-    )
-    sector = ic_summary(sector_ic, by=("factor", "horizon", "sector"))
-    return Evaluation(ic=ic.select(list(IC_SCHEMA)), summary=full.sort("factor", "horizon"),
-                      sector=sector)
+        results = list(pool.map(one, values.group_by("factor", maintain_order=True)))
+    return summarise(results, directions)
 
 
 def leaderboard(eval_frame: pl.DataFrame, horizon: int) -> pl.DataFrame:

@@ -4,16 +4,19 @@ the asset graph keeping labels downstream of every factor."""
 from __future__ import annotations
 
 import dagster as dg
+import numpy as np
 import polars as pl
 import pytest
 
 from factor_mart.warehouse import connect
 from factor_mart.warehouse.tables import replace_table
 from factor_models.catalog import catalog_frame
+from factor_models.evaluation import evaluate, forward_returns
 from factor_models.normalize import normalize
 from factor_models.technical import compute_technical
 from factor_models.technical.compute import to_long
 from orchestration.defs.evaluation.assets import (
+    BLOCK_SESSIONS,
     LABELS,
     charts_folder,
     factor_evaluation,
@@ -26,7 +29,7 @@ from orchestration.lib.resources import WarehouseResource
 FACTORS = ["mom_12_1", "mom_6_1", "rsi_14", "ret_21d"]
 
 
-def _seed_marts(settings, bars: pl.DataFrame) -> None:
+def _seed_marts(settings, bars: pl.DataFrame) -> pl.DataFrame:
     """The mart tables the evaluation reads, as dbt and the factor assets would write them."""
     securities = bars.select(pl.col("symbol").unique().sort()).with_columns(
         sector=pl.format("S{}", pl.int_range(pl.len()) % 3))
@@ -37,12 +40,13 @@ def _seed_marts(settings, bars: pl.DataFrame) -> None:
         replace_table(wh, "marts.dim_security", securities)
         replace_table(wh, "marts.fct_factor_values", values)
         replace_table(wh, "marts.dim_factor", catalog_frame())
+    return values
 
 
 def test_materialize_evaluation(backend_settings, sp500_bars, tmp_path):
     # Charts go beside the configured DuckDB path on either backend: keep it in tmp_path.
     settings = backend_settings.model_copy(update={"duckdb_path": tmp_path / "wh.duckdb"})
-    _seed_marts(settings, sp500_bars)
+    values = _seed_marts(settings, sp500_bars)
     warehouse = WarehouseResource.from_settings(settings)
     result = dg.materialize(
         [fct_forward_returns, factor_evaluation, fct_factor_redundancy, *EVALUATION_CHECKS],
@@ -70,6 +74,21 @@ def test_materialize_evaluation(backend_settings, sp500_bars, tmp_path):
     assert diagonal["mean_rank_corr"].to_list() == pytest.approx([1.0] * len(FACTORS))
     charts = sorted(p.name for p in charts_folder(warehouse).glob("*.svg"))
     assert charts == sorted(f"{f}.svg" for f in FACTORS)
+    # Read from the warehouse a block of sessions at a time, the asset gives what `evaluate`
+    # gives on the same rows in memory.
+    securities = sp500_bars.select(pl.col("symbol").unique().sort()).with_columns(
+        sector=pl.format("S{}", pl.int_range(pl.len()) % 3))
+    expected = evaluate(values.rename({"raw": "value"}),
+                        forward_returns(sp500_bars.select("date", "symbol", "close")),
+                        sp500_bars.select("date", "symbol"), securities)
+    assert sp500_bars["date"].n_unique() > BLOCK_SESSIONS  # more than one block
+    numbers = [c for c, t in expected.summary.schema.items() if t == pl.Float64]
+    mine = evaluation.sort("factor", "horizon")
+    for column in numbers:
+        np.testing.assert_allclose(mine[column].cast(pl.Float64).to_numpy(),
+                                   expected.summary[column].to_numpy(), rtol=0, atol=1e-12,
+                                   err_msg=column)
+    assert ic.height == expected.ic.height
 
 
 def test_labels_feed_only_the_evaluation():

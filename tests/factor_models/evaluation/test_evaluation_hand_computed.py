@@ -52,6 +52,10 @@ def test_forward_returns_name_bad_rows():
         forward_returns(bad)
     with pytest.raises(ValueError, match="missing column"):
         forward_returns(bad.drop("close"))
+    twice = pl.DataFrame({"date": [D[0], D[1], D[1]], "symbol": ["A", "B", "B"],
+                          "close": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValueError, match="duplicate .*symbol=B, date=2024-01-03"):
+        forward_returns(twice)
 
 
 def test_quantiles_match_qcut_and_refuse_tied_edges():

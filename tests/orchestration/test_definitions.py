@@ -53,6 +53,12 @@ def _run_sources(settings: Settings) -> dict[str, list[tuple]]:
             tags = partition_range_tags(job.partitions_def.get_partition_keys())
             result = job.execute_in_process(instance=instance, tags=tags, run_config=QUIET)
             assert result.success, name
+            # One check step per source evaluates every raw table's checks.
+            evaluated = {(e.asset_key.path[-1], e.check_name)
+                         for e in result.get_asset_check_evaluations()}
+            tables = {key.path[-1] for key in job.asset_layer.executable_asset_keys}
+            assert {(t, c) for t in tables for c in ("has_rows", "no_future_available_at")
+                    } <= evaluated, name
     with connect(settings) as wh:
         return {t: wh.query(f"SELECT * FROM raw.{t}").sort(wh.query(
             f"SELECT * FROM raw.{t}").columns).rows() for t in RAW_TABLES}

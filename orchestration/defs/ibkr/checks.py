@@ -1,9 +1,8 @@
 import dagster as dg
 
 from orchestration.defs.ibkr.assets import TABLES
-from orchestration.lib.checks import quarantine_check, raw_table_checks
+from orchestration.lib.checks import raw_source_checks
 
 
 def ibkr_checks() -> list[dg.AssetChecksDefinition]:
-    return [c for t in TABLES for c in raw_table_checks(t)] + [
-        quarantine_check("ibkr", "ib_bars")]
+    return [raw_source_checks("ibkr", TABLES, "ib_bars")]

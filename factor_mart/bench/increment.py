@@ -28,6 +28,8 @@ PER_DAY = {
 }
 FACTOR_KEY = ("date", "symbol", "factor")
 FACTOR_VALUES = ("raw", "z", "rank", "sector_z")
+# Relative: a sum taken in another order differs in the last bits, and market values near
+# 1e10 carry an ulp of ~1e-6.
 TOLERANCE = 1e-9
 
 
@@ -98,7 +100,8 @@ def price_rows(settings: Settings, day: date) -> pl.DataFrame:
 
 
 def differences(incremental: pl.DataFrame, full: pl.DataFrame) -> dict:
-    """Rows present on one side only, and values differing by more than TOLERANCE."""
+    """Rows present on one side only, and values differing by more than TOLERANCE relative
+    (to the full build's magnitude, at least 1)."""
     joined = incremental.join(full, on=list(FACTOR_KEY), how="full", coalesce=True,
                               suffix="_full")
     one_side = joined.filter(pl.col("raw").is_null() & pl.col("raw_full").is_not_null()
@@ -108,7 +111,8 @@ def differences(incremental: pl.DataFrame, full: pl.DataFrame) -> dict:
         a, b = pl.col(column), pl.col(f"{column}_full")
         gap = (a - b).abs()
         differing[column] = {
-            "rows": joined.select((gap > TOLERANCE).sum()).item(),
+            "rows": joined.select((gap > TOLERANCE * pl.max_horizontal(b.abs(), 1.0)).sum()
+                                  ).item(),
             "null_mismatch": joined.select((a.is_null() != b.is_null()).sum()).item(),
             "max_abs": joined.select(gap.max()).item() or 0.0}
     return {"rows_incremental": incremental.height, "rows_full": full.height,

@@ -62,6 +62,9 @@ def test_increment_differences():
     changed = increment.differences(_factor_rows([1.0, 2.0 + 1e-6, None]), full)
     assert not changed["equal"] and changed["columns"]["raw"]["rows"] == 1
     assert not increment.differences(full.head(2), full)["equal"]
+    big = _factor_rows([4.2e9, 2.0, None])  # a market value: its last bit is ~1e-6
+    assert increment.differences(_factor_rows([4.2e9 + 9.5e-7, 2.0, None]), big)["equal"]
+    assert not increment.differences(_factor_rows([4.2e9 + 10.0, 2.0, None]), big)["equal"]
     assert not increment.differences(full.head(0), full.head(0))["equal"]  # nothing built
 
 

@@ -15,6 +15,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 log = logging.getLogger("factor_mart.api.broadcast")
@@ -28,6 +29,11 @@ class Event:
 
     def to_json(self) -> str:
         return json.dumps({"id": self.id, "type": self.type, "data": self.data})
+
+    @cached_property
+    def data_json(self) -> str:
+        """`data` as JSON, serialised once however many clients the event goes to."""
+        return json.dumps(self.data)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Event:

@@ -7,11 +7,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.concurrency import run_in_threadpool
 
 from api import errors
@@ -21,6 +22,7 @@ from api.mart import MartStore
 from api.observability import Metrics, ObservabilityMiddleware
 from api.routes import catalog, evaluation, factor_values, health, macro, streams, versions
 from api.security import Authenticator, RateLimiter
+from api.subscriptions import Payloads
 from factor_mart.settings import Settings
 
 log = logging.getLogger("factor_mart.api")
@@ -50,6 +52,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         latest = None
     baseline = latest.version if latest else 0
     state.metrics.mart_version.set(baseline)
+    if latest:
+        state.metrics.mart_published.set(latest.published_at.replace(tzinfo=UTC).timestamp())
     await state.broadcaster.start(baseline)
     watcher = None
     if state.broadcaster.kind == "memory":
@@ -63,6 +67,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
                 await watcher
         await state.broadcaster.stop()
         state.store.close()
+        state.metrics.process_exit()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -80,11 +85,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     shared = settings.api_broadcast_url.startswith("redis://")
     app.state.limiter = RateLimiter(settings.api_broadcast_url if shared else None)
     app.state.metrics = metrics
+    app.state.payloads = payloads = Payloads(app.state.store)
+
+    def announced(event: Event) -> None:
+        metrics.mart_version.set(event.id)
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            published = datetime.fromisoformat(event.data["published_at"])
+            metrics.mart_published.set(published.replace(tzinfo=UTC).timestamp())
+        payloads.prefetch(event)
+
     app.state.broadcaster = Broadcaster(
         url=settings.api_broadcast_url, channel=settings.api_broadcast_channel,
         queue_size=settings.api_client_queue, replay_size=settings.api_replay_buffer,
-        on_drop=metrics.dropped_clients.inc,
-        on_event=lambda event: metrics.mart_version.set(event.id))
+        on_drop=metrics.dropped_clients.inc, on_event=announced)
     errors.install(app)
     for module in (catalog, factor_values, evaluation, macro, versions, health, streams):
         app.include_router(module.router)
@@ -92,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/metrics", tags=["metrics"], include_in_schema=False,
              dependencies=[Depends(guard("metrics"))])
     def prometheus_metrics() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     if settings.api_cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.api_cors_origins,

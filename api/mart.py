@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,10 +13,14 @@ from typing import Any
 import duckdb
 import polars as pl
 import psycopg
+from psycopg_pool import ConnectionPool
 
 from api.errors import ApiError
 from factor_mart.publish import MartVersion, read_pointer, snapshot_dir
 from factor_mart.settings import Backend, Settings
+
+# DuckDB would let one reader cache up to 80% of RAM; the API shares its machine.
+READ_CONFIG = {"memory_limit": "2GB"}
 
 
 @dataclass
@@ -40,6 +45,20 @@ class MartStore:
         self._connections: OrderedDict[str, duckdb.DuckDBPyConnection] = OrderedDict()
         self._cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._pool: ConnectionPool | None = None
+
+    @contextmanager
+    def _postgres(self) -> Iterator[psycopg.Connection]:
+        """A pooled PostgreSQL connection (a new connection per query costs more than most
+        queries the API runs)."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ConnectionPool(
+                    self.settings.require("postgres_dsn"), min_size=1, max_size=8,
+                    kwargs={"autocommit": True}, check=ConnectionPool.check_connection,
+                    name="factor_mart_api", open=True)
+        with self._pool.connection() as con:
+            yield con
 
     def cached(self, version: MartVersion, name: str, compute: Callable[[], Any]) -> Any:
         """`compute()` once per version (versions are immutable, so it never goes stale)."""
@@ -59,7 +78,7 @@ class MartStore:
         """The newest published version, or None before the first publish."""
         if self.settings.backend is Backend.duckdb:
             return read_pointer(self.settings)
-        with psycopg.connect(self.settings.require("postgres_dsn")) as con:
+        with self._postgres() as con:
             try:
                 row = con.execute("SELECT * FROM marts.mart_versions "
                                   "ORDER BY version DESC LIMIT 1").fetchone()
@@ -107,7 +126,7 @@ class MartStore:
         if self.settings.backend is Backend.duckdb:
             folder = snapshot_dir(self.settings)
             return {p.name for p in folder.glob("mart-*.duckdb")} if folder.exists() else set()
-        with psycopg.connect(self.settings.require("postgres_dsn")) as con:
+        with self._postgres() as con:
             rows = con.execute("SELECT nspname FROM pg_namespace "
                                "WHERE nspname ~ '^mart_v[0-9]+$'").fetchall()
         return {r[0] for r in rows}
@@ -129,7 +148,7 @@ class MartStore:
             finally:
                 cursor.close()
         pg_sql = sql.format(m=version.location).replace("?", "%s")
-        with psycopg.connect(self.settings.require("postgres_dsn")) as con, con.cursor() as cur:
+        with self._postgres() as con, con.cursor() as cur:
             cur.execute(pg_sql, params)
             columns = [d.name for d in cur.description]
             return pl.DataFrame(cur.fetchall(), schema=columns, orient="row",
@@ -142,7 +161,7 @@ class MartStore:
             if con is None:
                 path = snapshot_dir(self.settings) / version.location
                 try:
-                    con = duckdb.connect(str(path), read_only=True)
+                    con = duckdb.connect(str(path), read_only=True, config=READ_CONFIG)
                 except duckdb.IOException as exc:
                     raise ApiError(503, "snapshot_unreadable",
                                    f"snapshot {version.location} cannot be opened: {exc}") from exc
@@ -159,3 +178,6 @@ class MartStore:
             for con in self._connections.values():
                 con.close()
             self._connections.clear()
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None

@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from urllib.parse import parse_qsl, urlencode
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 log = logging.getLogger("factor_mart.api.access")
 SECRET_PARAMS = {"api_key", "token", "access_token", "key"}
 
 
+def multiprocess_dir() -> str | None:
+    """Where every worker writes its metrics when several serve (prometheus_client's
+    multiprocess mode; the folder must be emptied before the server starts)."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
+
 class Metrics:
-    """The API's metrics in their own registry (one per app, so tests do not collide)."""
+    """The API's metrics in their own registry (one per app, so tests do not collide).
+
+    With PROMETHEUS_MULTIPROC_DIR set, each worker writes its values to files there and a
+    scrape of any worker reports the sum over all of them (gauges: open streams summed over
+    live workers, the newest version and its publish time the maximum).
+    """
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -23,14 +42,31 @@ class Metrics:
                                  ["method", "route"], registry=self.registry,
                                  buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
         self.stream_clients = Gauge("factor_mart_stream_clients", "connected stream clients",
-                                    ["kind"], registry=self.registry)
+                                    ["kind"], registry=self.registry, multiprocess_mode="livesum")
         self.dropped_clients = Counter("factor_mart_stream_clients_dropped_total",
                                        "stream clients dropped for falling behind",
                                        registry=self.registry)
         self.events = Counter("factor_mart_stream_events_total", "events broadcast",
                               ["type"], registry=self.registry)
         self.mart_version = Gauge("factor_mart_mart_version", "latest published mart version",
-                                  registry=self.registry)
+                                  registry=self.registry, multiprocess_mode="max")
+        self.mart_published = Gauge(
+            "factor_mart_mart_published_timestamp_seconds",
+            "when the latest mart version was published (Unix time; its age is time() - this)",
+            registry=self.registry, multiprocess_mode="max")
+
+    def exposition(self) -> bytes:
+        """The Prometheus text format: of every worker in multiprocess mode, else this one."""
+        if multiprocess_dir() is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry)
+
+    def process_exit(self) -> None:
+        """Forget this worker's live gauges (open streams) in multiprocess mode."""
+        if multiprocess_dir() is not None:
+            multiprocess.mark_process_dead(os.getpid())
 
 
 def redacted_query(query: bytes) -> str:

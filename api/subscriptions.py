@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from starlette.concurrency import run_in_threadpool
 
 from api.alerts import AlertRule, readings
+from api.broadcast import Event
 from api.catalog_source import catalog
 from api.deps import FACTOR_PATTERN, SYMBOL_PATTERN, without_nan
 from api.mart import MartStore, Snapshot
@@ -126,3 +130,73 @@ def payload(message: Subscribe, snapshot: Snapshot) -> dict[str, Any]:
     day = frame["date"][0].isoformat() if frame.height else None
     rows = [r | {"date": r["date"].isoformat()} for r in frame.to_dicts()]
     return body | {"date": day, "values": rows}
+
+
+def payload_key(message: Subscribe) -> str:
+    """What a subscription's payload depends on (not the update interval)."""
+    return message.model_dump_json(exclude={"type", "update_frequency_seconds"})
+
+
+class Payloads:
+    """Each subscription's update body, computed once per mart version and set of parameters
+    however many clients share them, and started as soon as a version is announced (while the
+    event is still being handed to the other clients) rather than when the first client asks."""
+
+    def __init__(self, store: MartStore) -> None:
+        self.store = store
+        self._entries: dict[tuple[int, str], asyncio.Future] = {}
+        self._active: dict[str, tuple[Subscribe, int]] = {}  # key -> (message, subscriptions)
+
+    def add(self, message: Subscribe) -> str:
+        """Count a subscription in (its payload is prefetched after each publish); its key."""
+        key = payload_key(message)
+        first, count = self._active.get(key, (message, 0))
+        self._active[key] = (first, count + 1)
+        return key
+
+    def remove(self, key: str) -> None:
+        message, count = self._active.pop(key, (None, 0))
+        if count > 1:
+            self._active[key] = (message, count - 1)
+
+    def prefetch(self, event: Event) -> None:
+        """Start every subscribed payload for a newly announced version; forget older ones."""
+        self._entries = {k: f for k, f in self._entries.items() if k[0] >= event.id}
+        for key, (message, _) in self._active.items():
+            if message.stream_type == "mart_versions":  # the event itself is the payload
+                body = {"version": event.id, "data": event.data}
+                self._entries[(event.id, key)] = future = asyncio.get_running_loop().create_future()
+                future.set_result((body, json.dumps(body, default=str)))
+            else:
+                self._future(event.id, key, message)
+
+    async def get(self, message: Subscribe, key: str, version: int
+                  ) -> tuple[dict[str, Any], str]:
+        """(body, body as JSON) for `message` (whose `payload_key` is `key`) from the current
+        snapshot; `version` is the newest version announced."""
+        future = self._future(version, key, message)
+        try:
+            return await asyncio.shield(future)  # a client leaving must not cancel the others'
+        except Exception:
+            if self._entries.get((version, key)) is future:
+                del self._entries[(version, key)]  # do not keep a failure
+            raise
+
+    def _future(self, version: int, key: str, message: Subscribe) -> asyncio.Future:
+        future = self._entries.get((version, key))
+        if future is None:
+            future = asyncio.ensure_future(run_in_threadpool(_computed, message, self.store))
+            future.add_done_callback(_retrieve)
+            self._entries[(version, key)] = future
+        return future
+
+
+def _retrieve(future: asyncio.Future) -> None:
+    """Mark a prefetch's error as seen (the clients that ask get it raised)."""
+    if not future.cancelled():
+        future.exception()
+
+
+def _computed(message: Subscribe, store: MartStore) -> tuple[dict[str, Any], str]:
+    body = payload(message, store.current())
+    return body, json.dumps(body, default=str)

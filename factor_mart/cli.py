@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from enum import Enum
 from pathlib import Path
@@ -90,6 +91,10 @@ def serve(
         raise typer.BadParameter("several workers need a shared broadcaster: set "
                                  "FACTOR_MART_API_BROADCAST_URL to redis://... or postgresql://...")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if metrics_dir := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # workers share /metrics
+        Path(metrics_dir).mkdir(parents=True, exist_ok=True)
+        for stale in Path(metrics_dir).glob("*.db"):  # a previous run's values
+            stale.unlink()
     uvicorn.run("api.main:create_app", factory=True, host=host or settings.api_host,
                 port=port or settings.api_port, workers=workers, access_log=False,
                 log_level="info")
@@ -176,26 +181,43 @@ def bench_all(
 
 @bench_app.command("api")
 def bench_api(
-    url: Annotated[str | None, typer.Option(help="a running API; default: start one locally "
-                                                 "on the published mart")] = None,
+    url: Annotated[str | None, typer.Option(help="a running API to time the REST routes of "
+                                                 "(streams are skipped: they need to publish)")]
+    = None,
+    symbols: Annotated[int, typer.Option(help="symbols in the bench mart")] = 1000,
+    years: Annotated[int, typer.Option(help="years of daily values in the bench mart")] = 10,
+    published: Annotated[bool, typer.Option("--published", help="time the environment's "
+                                            "published mart instead of a bench mart")] = False,
     requests: Annotated[int, typer.Option(help="requests per route")] = 500,
-    concurrency: Annotated[int, typer.Option(help="client threads")] = 8,
+    concurrency: Annotated[str, typer.Option(help="client threads; a comma list runs each")
+                           ] = "1,8",
+    workers: Annotated[int, typer.Option(help="API server processes (uvicorn workers); >1 "
+                                              "streams through --broadcast-url")] = 1,
     api_key: Annotated[str | None, typer.Option(envvar="FACTOR_MART_API_KEY")] = None,
+    stream_clients: Annotated[int, typer.Option(help="fast stream clients, half SSE, half "
+                                                     "WebSocket (0: no stream bench)")] = 1000,
+    slow_clients: Annotated[int, typer.Option(help="clients that stop reading")] = 10,
+    events: Annotated[int, typer.Option(help="publishes timed in each stream phase")] = 30,
+    interval: Annotated[float, typer.Option(help="seconds between publishes")] = 0.5,
+    broadcast_url: Annotated[str | None, typer.Option(
+        help="the stream server's broadcaster (default FACTOR_MART_API_BROADCAST_URL)")] = None,
+    send_buffer: Annotated[int, typer.Option(
+        help="kernel send buffer of each stream connection, bytes (0: the kernel's, which "
+             "grows to 4 MB on loopback)")] = 16384,
+    profile: Annotated[Path | None, typer.Option(
+        help="write a pyinstrument profile of the REST server (.txt or .html)")] = None,
 ) -> None:
-    """Latency p50/p95/p99 and throughput of the cross-section, history and catalog routes."""
-    from contextlib import nullcontext
+    """Cross-section and history latency p50/p99 on a mart of SYMBOLS x YEARS, then
+    publish-to-delivery latency to STREAM_CLIENTS stream clients, alone and with slow ones."""
+    from api.bench.report import run_api_bench
 
-    from api.bench import bench, local_server
-
-    with (nullcontext(url) if url else local_server()) as target:
-        results = bench(target, requests, concurrency, api_key)
-    table = Table(title=f"API over loopback ({concurrency} concurrent clients)")
-    rows = [r.row() for r in results]
-    for column in rows[0]:
-        table.add_column(column, justify="left" if column == "route" else "right")
-    for row in rows:
-        table.add_row(*row.values())
-    console.print(table)
+    run_api_bench(console, url=url, symbols=symbols, years=years, published=published,
+                  requests=requests,
+                  concurrency=[int(c) for c in concurrency.split(",") if c.strip()],
+                  api_key=api_key,
+                  stream_clients=stream_clients, slow_clients=slow_clients, events=events,
+                  interval=interval, broadcast_url=broadcast_url,
+                  send_buffer=send_buffer or None, profile=profile, workers=workers)
 
 
 def print_summary(settings: Settings) -> None:

@@ -36,6 +36,7 @@ FRESHNESS_COLUMNS = {
     "macro_factors": ("fct_macro_series", "date"),
 }
 _SNAPSHOT_NAME = re.compile(r"^mart-(\d+)\.duckdb$")
+PUBLISH_MEMORY_LIMIT = "3GB"
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,9 @@ def _publish_duckdb(settings: Settings) -> MartVersion:
     folder = snapshot_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     with connect(settings) as wh:  # the write lock keeps builds out while we copy
+        # DuckDB would otherwise keep what it reads cached up to 80% of RAM (9+ GB copying
+        # 1,000 symbols x 10 years); the copy streams and the sorts spill to disk instead.
+        wh.execute(f"SET memory_limit = '{PUBLISH_MEMORY_LIMIT}'")
         wh.execute("CREATE SCHEMA IF NOT EXISTS marts")
         wh.execute(_VERSIONS_DDL)
         tables = _mart_tables(wh)
@@ -134,11 +138,12 @@ def _publish_duckdb(settings: Settings) -> MartVersion:
                               counts, freshness, f"mart-{number}.duckdb")
         partial = folder / f".mart-{number}.duckdb.partial"
         partial.unlink(missing_ok=True)
+        Path(f"{partial}.wal").unlink(missing_ok=True)  # left by a publish that was killed
         wh.execute(f"ATTACH '{partial}' AS snap")
         try:
             wh.execute("CREATE SCHEMA snap.marts")
             for table in tables:
-                wh.execute(f"CREATE TABLE snap.marts.{table} AS SELECT * FROM marts.{table}")
+                _copy_to_snapshot(wh, table)
             wh.execute("CREATE TABLE snap.marts.mart_versions AS "
                        "SELECT * FROM marts.mart_versions")
             _insert_version(wh, version, "snap.marts.mart_versions")
@@ -152,6 +157,27 @@ def _publish_duckdb(settings: Settings) -> MartVersion:
         if match and int(match.group(1)) <= number - settings.snapshot_keep:
             old.unlink(missing_ok=True)  # open readers keep their file handle (POSIX)
     return version
+
+
+# Row order of a table in the DuckDB snapshot, for the API's reads: (date column, order
+# within each calendar year). fct_factor_values by factor, symbol and date a year at a time:
+# a factor's cross-section on a date reads one factor-year, a symbol's history of a few
+# factors one row group per factor and year. In the build's date order a history read every
+# row of its date range (24 M rows a year at 1,000 symbols: 0.1-0.5 s instead of ~6 ms).
+SNAPSHOT_ORDER = {"fct_factor_values": ("date", "factor, symbol, date")}
+
+
+def _copy_to_snapshot(wh: Warehouse, table: str) -> None:
+    if table not in SNAPSHOT_ORDER:
+        wh.execute(f"CREATE TABLE snap.marts.{table} AS SELECT * FROM marts.{table}")
+        return
+    column, order = SNAPSHOT_ORDER[table]
+    wh.execute(f"CREATE TABLE snap.marts.{table} AS SELECT * FROM marts.{table} LIMIT 0")
+    years = wh.query(f"SELECT DISTINCT year({column}) AS y FROM marts.{table} ORDER BY y")
+    for year in years["y"].to_list():  # a year at a time: each sort fits in memory
+        wh.execute(f"INSERT INTO snap.marts.{table} SELECT * FROM marts.{table} "
+                   f"WHERE {column} >= make_date({year}, 1, 1) "
+                   f"AND {column} < make_date({year + 1}, 1, 1) ORDER BY {order}")
 
 
 def _write_pointer(folder: Path, version: MartVersion) -> None:

@@ -22,6 +22,7 @@ from api.deps import (
     StoreDep,
     date_range,
     guard,
+    json_rows,
     knowledge_time,
     render,
     require_table,
@@ -75,9 +76,9 @@ def cross_section(
                                 "WHERE factor = ? AND date <= ?", [factor, date])["d"][0]
         hint = f"; the latest earlier date is {before}" if before else ""
         raise ApiError(404, "no_values", f"no values for {factor} on {date}{hint}", "date")
-    return render(frame, format, lambda: CrossSection(
-        factor=factor, date=date, version=snapshot.version.version, count=frame.height,
-        values=frame.to_dicts()), f"{factor}-{date}")
+    return render(frame, format, lambda: json_rows(
+        {"factor": factor, "date": date.isoformat(), "version": snapshot.version.version,
+         "count": frame.height}, frame), f"{factor}-{date}")
 
 
 @router.get("/symbols/{symbol}/factors", response_model=History, responses=BULK_RESPONSES)
@@ -104,16 +105,18 @@ def symbol_history(
                        "factors")
     start, end = date_range(start, end, snapshot, settings)
     _check_known_after(as_of, end, "end")
-    if snapshot.query("SELECT 1 AS x FROM {m}.fct_factor_values WHERE symbol = ? LIMIT 1",
-                      [symbol]).is_empty():
-        raise ApiError(404, "unknown_symbol", f"no factor values for symbol {symbol!r}",
-                       "symbol")
-    factor_filter = f"AND factor IN ({', '.join('?' * len(wanted))})" if wanted else ""
+    # factor = ANY(list), not IN (?, ...): DuckDB plans a long IN list as a join.
+    factor_filter = "AND factor = ANY(?)" if wanted else ""
     frame = without_nan(snapshot.query(
         "SELECT date, factor, raw, z, rank, sector_z FROM {m}.fct_factor_values "
         f"WHERE symbol = ? AND date BETWEEN ? AND ? {factor_filter} ORDER BY date, factor",
-        [symbol, start, end, *wanted]))
-    return render(frame, format, lambda: History(
-        symbol=symbol, factors=wanted or sorted(set(frame["factor"].to_list())), start=start,
-        end=end, version=snapshot.version.version, count=frame.height, values=frame.to_dicts()),
-        f"{symbol}-factors")
+        [symbol, start, end, *([wanted] if wanted else [])]))
+    if frame.is_empty() and snapshot.query(
+            "SELECT 1 AS x FROM {m}.fct_factor_values WHERE symbol = ? LIMIT 1",
+            [symbol]).is_empty():
+        raise ApiError(404, "unknown_symbol", f"no factor values for symbol {symbol!r}",
+                       "symbol")
+    return render(frame, format, lambda: json_rows(
+        {"symbol": symbol, "factors": wanted or sorted(set(frame["factor"].to_list())),
+         "start": start.isoformat(), "end": end.isoformat(), "version": snapshot.version.version,
+         "count": frame.height}, frame), f"{symbol}-factors")

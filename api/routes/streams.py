@@ -7,12 +7,14 @@ import contextlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from itertools import count
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from sse_starlette import EventSourceResponse
+from sse_starlette.sse import SendTimeoutError
 from starlette.concurrency import run_in_threadpool
 
 from api.alerts import AlertTracker
@@ -20,14 +22,15 @@ from api.broadcast import Dropped, Event
 from api.deps import ERROR_RESPONSES, guard
 from api.errors import ApiError
 from api.security import token_from
-from api.subscriptions import ClientMessage, Subscribe, SubscriptionError, check, payload
+from api.subscriptions import ClientMessage, Subscribe, SubscriptionError, check
 
 router = APIRouter(prefix="/v1/stream", tags=["streams"])
 log = logging.getLogger("factor_mart.api.streams")
 
 
-def _sse(event: Event) -> dict:
-    return {"id": str(event.id), "event": event.type, "data": json.dumps(event.data)}
+def _sse(event: Event) -> bytes:
+    """One SSE frame; the event's JSON is serialised once for all clients."""
+    return f"id: {event.id}\r\nevent: {event.type}\r\ndata: {event.data_json}\r\n\r\n".encode()
 
 
 @router.get("/events", responses=ERROR_RESPONSES | {
@@ -62,6 +65,7 @@ async def sse_events(
                 event = await subscriber.next()
                 if event.id > sent:
                     yield _sse(event)
+                    metrics.events.labels(event.type).inc()
                     sent = event.id
         except Dropped:
             yield {"event": "dropped", "data": json.dumps(
@@ -70,8 +74,25 @@ async def sse_events(
             broadcaster.unsubscribe(subscriber)
             metrics.stream_clients.labels("sse").dec()
 
-    return EventSourceResponse(stream(), ping=state.settings.api_heartbeat_seconds,
-                               send_timeout=state.settings.api_send_timeout_seconds)
+    return _EventStream(stream(), on_timeout=metrics.dropped_clients.inc,
+                        ping=state.settings.api_heartbeat_seconds,
+                        send_timeout=state.settings.api_send_timeout_seconds)
+
+
+class _EventStream(EventSourceResponse):
+    """An SSE response that counts a client whose send timed out (it stopped reading and its
+    buffers are full) as dropped; the connection is closed without a traceback in the log."""
+
+    def __init__(self, *args, on_timeout: Callable[[], None], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_timeout = on_timeout
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except SendTimeoutError:
+            self.on_timeout()
+            log.info("dropped an SSE client that stopped reading (%s)", scope.get("client"))
 
 
 class _Client:
@@ -83,19 +104,24 @@ class _Client:
         self.last_sent: dict[str, float] = {}
         self.pending: dict[str, asyncio.Task] = {}
         self.alerts: dict[str, AlertTracker] = {}  # per alerts subscription
+        self.keys: dict[str, str] = {}  # per subscription: what its payload depends on
         self.ids = count(1)
         self.lock = asyncio.Lock()
         self.closed = asyncio.Event()  # set when the client must be dropped
+        self.close_code = 1000  # 1013 (try again later) when dropped for being too slow
 
     async def send(self, message: dict) -> None:
+        await self.send_text(json.dumps(message, default=str))
+
+    async def send_text(self, text: str) -> None:
         """Send, or drop the client when one send blocks past the timeout (it stopped reading)."""
         async with self.lock:
             try:
-                await asyncio.wait_for(
-                    self.websocket.send_text(json.dumps(message, default=str)),
-                    timeout=self.state.settings.api_send_timeout_seconds)
+                async with asyncio.timeout(self.state.settings.api_send_timeout_seconds):
+                    await self.websocket.send_text(text)
             except TimeoutError:
                 self.state.metrics.dropped_clients.inc()
+                self.close_code = 1013
                 self.closed.set()
                 raise
 
@@ -107,8 +133,8 @@ class _Client:
         message = self.subscriptions.get(sub_id)
         if message is None:
             return
-        snapshot = await run_in_threadpool(self.state.store.current)
-        body = await run_in_threadpool(payload, message, snapshot)
+        body, body_json = await self.state.payloads.get(message, self.keys[sub_id],
+                                                        self.state.broadcaster.last_id)
         self.last_sent[sub_id] = time.monotonic()
         head = {"subscription_id": sub_id, "stream_type": message.stream_type}
         tracker = self.alerts.get(sub_id)
@@ -118,26 +144,39 @@ class _Client:
             for crossing in tracker.new_crossings(body["values"]):
                 await self.send({"type": "alert"} | head | {"version": body["version"]}
                                 | {k: v for k, v in crossing.items() if k != "crossed"})
+                self.state.metrics.events.labels("alert").inc()
             return
-        await self.send({"type": "update"} | head | body)
+        # The body is shared by every client with the same subscription: splice, not re-encode.
+        await self.send_text(f'{{"type": "update", {json.dumps(head)[1:-1]}, {body_json[1:]}')
+        self.state.metrics.events.labels("update").inc()
 
-    def schedule(self, sub_id: str) -> None:
-        """Send now if the subscription's interval has passed, else once when it has."""
-        if sub_id in self.pending:
-            return
-        interval = self.subscriptions[sub_id].update_frequency_seconds
-        wait = self.last_sent.get(sub_id, 0) + interval - time.monotonic()
+    async def update_quietly(self, sub_id: str) -> None:
+        try:
+            await self.update(sub_id)
+        except Exception as exc:  # the connection is closing; nothing left to tell it
+            log.info("websocket update %s not sent: %r", sub_id, exc)
 
-        async def later():
-            try:
-                await asyncio.sleep(max(0.0, wait))
-                await self.update(sub_id)
-            except Exception as exc:  # the connection is closing; nothing left to tell it
-                log.info("websocket update %s not sent: %r", sub_id, exc)
-            finally:
-                self.pending.pop(sub_id, None)
+    async def publish_reached(self) -> None:
+        """Each subscription's update: now when its minimum interval has passed (in line, so
+        a send that blocks holds this client's queue back and a client that stopped reading
+        is dropped), else once when it has."""
+        for sub_id in list(self.subscriptions):
+            if sub_id in self.pending:
+                continue
+            interval = self.subscriptions[sub_id].update_frequency_seconds
+            wait = self.last_sent.get(sub_id, 0) + interval - time.monotonic()
+            if wait <= 0:
+                await self.update_quietly(sub_id)
+                continue
 
-        self.pending[sub_id] = asyncio.create_task(later())
+            async def later(sub_id=sub_id, wait=wait):
+                try:
+                    await asyncio.sleep(wait)
+                    await self.update_quietly(sub_id)
+                finally:
+                    self.pending.pop(sub_id, None)
+
+            self.pending[sub_id] = asyncio.create_task(later())
 
     async def handle(self, text: str) -> None:
         try:
@@ -154,6 +193,7 @@ class _Client:
                 await self.error(f"no subscription {message.subscription_id!r}", "unknown_id")
                 return
             self.alerts.pop(message.subscription_id, None)
+            self.state.payloads.remove(self.keys.pop(message.subscription_id))
             if task := self.pending.pop(message.subscription_id, None):
                 task.cancel()
             await self.send({"type": "unsubscribed", "subscription_id": message.subscription_id})
@@ -169,6 +209,7 @@ class _Client:
                 return
             sub_id = f"s{next(self.ids)}"
             self.subscriptions[sub_id] = message
+            self.keys[sub_id] = self.state.payloads.add(message)
             if message.stream_type == "alerts":
                 self.alerts[sub_id] = AlertTracker()
             await self.send({"type": "subscribed", "subscription_id": sub_id}
@@ -188,15 +229,13 @@ class _Client:
     async def forward(self, subscriber) -> None:
         while True:
             try:
-                event = await subscriber.next()
+                await subscriber.next()
             except Dropped:
                 with contextlib.suppress(Exception):
                     await self.error("client too slow: its event queue filled up", "dropped")
-                await self.websocket.close(code=1013)
+                self.close_code = 1013
                 return
-            self.state.metrics.events.labels(event.type).inc()
-            for sub_id in list(self.subscriptions):
-                self.schedule(sub_id)
+            await self.publish_reached()
 
 
 @router.websocket("/ws")
@@ -224,7 +263,11 @@ async def websocket_stream(websocket: WebSocket):
     finally:
         for task in tasks + list(client.pending.values()):
             task.cancel()
+        for key in client.keys.values():
+            state.payloads.remove(key)
         state.broadcaster.unsubscribe(subscriber)
         state.metrics.stream_clients.labels("websocket").dec()
         with contextlib.suppress(Exception):
-            await websocket.close()
+            # Bounded: the close frame waits behind a full buffer when the client stopped reading.
+            async with asyncio.timeout(1):
+                await websocket.close(code=client.close_code)

@@ -147,9 +147,9 @@ def test_openapi_documents_every_route(server):
 
 
 def test_bench_measures_every_route_without_errors(server, api_key):
-    from api.bench import bench
+    from api.bench.rest import bench
 
     results = bench(server.url, requests=20, concurrency=2, api_key=api_key)
-    assert [r.route.split()[0] for r in results] == ["cross-section", "history", "catalog"]
+    assert [r.route.split(":")[0] for r in results] == ["cross-section", "history", "catalog"]
     assert all(r.errors == 0 and len(r.latencies_ms) == 20 for r in results)
     assert float(results[0].row()["p99 ms"]) >= float(results[0].row()["p50 ms"]) > 0

@@ -1,0 +1,1 @@
+"""`factor-mart bench api`: REST latency and stream delivery against a real server process."""

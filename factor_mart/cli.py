@@ -95,9 +95,11 @@ def serve(
         Path(metrics_dir).mkdir(parents=True, exist_ok=True)
         for stale in Path(metrics_dir).glob("*.db"):  # a previous run's values
             stale.unlink()
+    from api.main import SERVER_OPTIONS
+
     uvicorn.run("api.main:create_app", factory=True, host=host or settings.api_host,
                 port=port or settings.api_port, workers=workers, access_log=False,
-                log_level="info")
+                log_level="info", **SERVER_OPTIONS)
 
 
 apikey_app = typer.Typer(help="API keys: create (shown once, stored hashed), list, revoke.",
@@ -159,6 +161,9 @@ def bench_all(
                                                 help="DuckDB only")] = False,
     stages: Annotated[str, typer.Option(help="comma list of duckdb, increment, technical, "
                                              "postgres")] = "duckdb,increment,technical,postgres",
+    keep: Annotated[Path | None, typer.Option(help="build in this folder and keep the "
+                                                   "warehouses (default: a temporary folder)")]
+    = None,
 ) -> None:
     """Full build (per-stage wall time and peak RSS), daily increment, technical factors
     versus pandas + TA-Lib, and the PostgreSQL full build; a table and bench_results/*.json."""
@@ -173,7 +178,8 @@ def bench_all(
         raise typer.BadParameter(f"unknown stage(s) {unknown}; choose from {', '.join(STAGES)}")
     if skip_postgres:
         chosen = tuple(s for s in chosen if s != "postgres")
-    results = run_bench(BenchConfig(symbols=symbols, years=years, seed=seed, stages=chosen),
+    results = run_bench(BenchConfig(symbols=symbols, years=years, seed=seed, stages=chosen,
+                                    keep=keep),
                         progress=console.print)
     print_results(results, console)
     console.print(f"results: {write_json(results)}")

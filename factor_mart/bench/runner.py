@@ -8,6 +8,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,6 +31,7 @@ class BenchConfig:
     seed: int = 7
     stages: tuple[str, ...] = STAGES
     workdir: Path | None = None  # default: a temporary folder, removed afterwards
+    keep: Path | None = None  # build here and keep the warehouses (inspection, reruns)
 
 
 @dataclass
@@ -124,8 +127,7 @@ def run_bench(config: BenchConfig, progress=print) -> dict:
                                 "seed": config.seed, "stages": list(config.stages),
                                 "first_day": str(start), "last_day": str(last_day)},
                      "machine_before": machine()}
-    with tempfile.TemporaryDirectory(prefix="fm-bench-", dir=config.workdir) as tmp:
-        folder = Path(tmp)
+    with _workspace(config) as folder:
         duck = Settings(backend=Backend.duckdb, duckdb_path=folder / "full.duckdb")
         if "duckdb" in config.stages or "increment" in config.stages:
             progress(f"full build on DuckDB, {config.symbols} symbols x {config.years} years "
@@ -160,6 +162,16 @@ def run_bench(config: BenchConfig, progress=print) -> dict:
     results["machine_after"] = machine()
     results["targets"] = targets(results)
     return results
+
+
+@contextmanager
+def _workspace(config: BenchConfig) -> Iterator[Path]:
+    if config.keep is not None:
+        config.keep.mkdir(parents=True, exist_ok=True)
+        yield config.keep
+        return
+    with tempfile.TemporaryDirectory(prefix="fm-bench-", dir=config.workdir) as tmp:
+        yield Path(tmp)
 
 
 def summarise_build(stages: list[Measured]) -> dict:

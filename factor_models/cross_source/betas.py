@@ -10,6 +10,7 @@ side has no value (a bond-market holiday, a missing bar) drop out of the window.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
@@ -70,6 +71,9 @@ BETAS = [
               "Reserve policy?, JF"),
 ]
 BETA_SERIES = sorted({b.series_id for b in BETAS})
+# Prints beyond a window read before a date's betas: room for observation days on which a
+# symbol had no bar (it then has fewer pairs than the series has prints).
+SLACK_PRINTS = 21
 
 
 def _register(beta: MacroBeta) -> None:
@@ -127,14 +131,37 @@ def rolling_betas(returns: pl.DataFrame, changes: pl.DataFrame, windows: dict[st
     return pairs.select("symbol", "date", *columns)
 
 
+def first_pair_dates(macro: pl.DataFrame, day: date, betas: list[MacroBeta] = BETAS
+                     ) -> dict[str, date]:
+    """Per series, the earliest observation day whose pair a beta on or after ``day`` can read:
+    its longest window plus SLACK_PRINTS prints before the newest observation known on ``day``
+    (series without that many prints by then are left out: all their pairs may be read).
+    A weekly series reaches back five times as many sessions as a daily one."""
+    found = {}
+    known = macro.filter(pl.col("date") <= day, pl.col("observation_date").is_not_null())
+    for series_id in sorted({b.series_id for b in betas}):
+        newest = known.filter(pl.col("series_id") == series_id)["observation_date"].max()
+        if newest is None:
+            continue
+        observed = prints(macro, series_id)["observation_date"]
+        earlier = observed.filter(observed <= newest).sort()
+        back = max(b.window for b in betas if b.series_id == series_id) + SLACK_PRINTS
+        if len(earlier) > back:
+            found[series_id] = earlier[-back - 1]
+    return found
+
+
 def known_betas(grid: pl.DataFrame, macro: pl.DataFrame, returns: pl.DataFrame,
-                betas: list[MacroBeta]) -> pl.DataFrame:
+                betas: list[MacroBeta], since: dict[str, date] | None = None) -> pl.DataFrame:
     """The beta columns on every (date, symbol) of `grid` (sorted by symbol, date): the betas at
-    the newest observation of each series known on the date."""
+    the newest observation of each series known on the date. ``since`` (`first_pair_dates` of
+    the grid's first date) drops the pairs before a series' date, which no beta reads."""
     for series_id in sorted({b.series_id for b in betas}):
         chosen = [b for b in betas if b.series_id == series_id]
         names = [b.name for b in chosen]
         changes = series_changes(macro, series_id, chosen[0].change)
+        if since and series_id in since:
+            changes = changes.filter(pl.col("date") >= since[series_id])
         if changes.is_empty():
             grid = grid.with_columns(pl.lit(None, pl.Float64).alias(n) for n in names)
             continue

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
+import numpy as np
 import polars as pl
 
 from factor_models.catalog import Factor, by_family, get
-from factor_models.cross_source.betas import BETAS, known_betas
+from factor_models.cross_source.betas import BETAS, first_pair_dates, known_betas
 from factor_models.cross_source.define import (
     FUNDAMENTAL_COMPONENTS,
     GROWTH_CONSISTENCY_SESSIONS,
@@ -23,6 +25,18 @@ from factor_models.technical import compute_technical, validated_bars
 
 KEY = ("date", "symbol")
 CREDIT_Z_SESSIONS = 252
+# Rows of a symbol's own history before a date that `stock_series` reads for it, besides the
+# returns of the betas' pairs (see `first_pair_dates`): growth consistency's window.
+SERIES_HISTORY_ROWS = GROWTH_CONSISTENCY_SESSIONS - 1
+
+
+def recent_rows(bars: pl.DataFrame, start: date, rows: int) -> np.ndarray | None:
+    """Per bar (sorted by symbol, date): is it on or after ``start`` or among the symbol's last
+    ``rows`` bars before it? None when every bar is."""
+    position = pl.int_range(pl.len()).over("symbol")
+    before = (pl.col("date") < start).sum().cast(pl.Int64).over("symbol")
+    recent = bars.select(position >= before - rows).to_series().to_numpy()
+    return None if recent.all() else recent
 
 
 def _selected(factors: Sequence[str] | None) -> list[Factor]:
@@ -68,20 +82,30 @@ def macro_conditions(macro_wide: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def stock_series(inputs: FactorInputs) -> pl.DataFrame:
+def stock_series(inputs: FactorInputs, start: date | None = None) -> pl.DataFrame:
     """Every (date, symbol) of the bars, sorted by symbol, date, with what reads only the
     symbol's own history: the components, the macro betas and growth consistency. Symbols are
-    independent here, so a universe can be computed a group of symbols at a time."""
+    independent here, so a universe can be computed a group of symbols at a time.
+
+    With ``start``, only values from ``start`` on are wanted: the rows are the bars from
+    ``start`` and the SERIES_HISTORY_ROWS before it of each symbol (the earlier bars give the
+    betas' returns only), and ``inputs.computed`` needs to cover just those rows.
+    """
     bars = validated_bars(inputs.bars)
     same_symbol = pl.col("symbol") == pl.col("symbol").shift(1)
     returns = bars.select("symbol", "date", ret=pl.when(same_symbol).then(
         pl.col("close") / pl.col("close").shift(1) - 1.0))
+    macro = validated_macro(inputs.macro)
+    grid, since = returns.select("date", "symbol"), None
+    if start is not None:
+        recent = recent_rows(bars, start, SERIES_HISTORY_ROWS)
+        grid = grid if recent is None else grid.filter(recent)
+        since = first_pair_dates(macro, start)
     technical = _components(inputs.computed.get("technical"), TECHNICAL_COMPONENTS)
     if technical is None:
         technical = compute_technical(bars, TECHNICAL_COMPONENTS)
     fundamental = _components(inputs.computed.get("fundamental"), FUNDAMENTAL_COMPONENTS)
-    stock = returns.select("date", "symbol").join(technical, on=KEY, how="left",
-                                                  maintain_order="left")
+    stock = grid.join(technical, on=KEY, how="left", maintain_order="left")
     if fundamental is None:
         stock = stock.with_columns(pl.lit(None, pl.Float64).alias(n)
                                    for n in FUNDAMENTAL_COMPONENTS)
@@ -92,7 +116,7 @@ def stock_series(inputs: FactorInputs) -> pl.DataFrame:
               "min_samples": GROWTH_CONSISTENCY_SESSIONS // 2}
     growth_std = growth.rolling_std(**window).over("symbol")
     return (
-        known_betas(stock, validated_macro(inputs.macro), returns, BETAS)
+        known_betas(stock, macro, returns, BETAS, since)
         .with_columns(growth_consistency=pl.when(growth_std > 0).then(
             growth.rolling_mean(**window).over("symbol") / growth_std))
     )

@@ -18,6 +18,7 @@ from factor_models.technical.kernels import (
     Plan,
     change,
     ema,
+    lag,
     mean_absolute_deviation,
     rolling_max,
     rolling_mean,
@@ -211,7 +212,10 @@ def stochastic_fast(
         .then((close - lowest) / scale)
         .otherwise(pl.when(scale.is_not_null()).then(0.0)),
     )
-    return Stochastic(k, rolling_mean(k, d_period))
+    # %K takes few distinct values (ratios of cent prices), so symbols tie on %D: a sum of the
+    # last d values, unlike a running sum, has no rounding left from earlier rows, so a month
+    # recomputed from warm-up history ties (and ranks) exactly as the full history does.
+    return Stochastic(k, sum(lag(k, i) for i in range(d_period)) / d_period)
 
 
 def williams_r(

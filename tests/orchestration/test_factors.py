@@ -13,8 +13,10 @@ import pytest
 from factor_mart.settings import Backend, Settings
 from factor_mart.warehouse import connect
 from factor_mart.warehouse.scratch import scratch_database
+from factor_models.catalog import catalog_frame
 from factor_models.technical import compute_technical
 from orchestration.definitions import build_definitions
+from orchestration.defs.factors.quality import redundant_with, spearman_pairwise
 from orchestration.lib.partitions import month_key
 from tests.orchestration.factor_sample import (
     LAST_BAR,
@@ -114,6 +116,37 @@ def test_dim_factor_marks_a_mirror_factor_redundant(sample):
     assert by_name["strev_21d"]["mean_rank_corr"] == pytest.approx(-1.0)
     assert by_name[flags["factor"][0]]["redundant_with"] is None
     assert by_name["rsi_14"]["redundant_with"] is None
+
+
+def test_dim_factor_averages_the_rank_correlations_of_each_month_end(sample):
+    # The definition, straight from the stored ranks: each month's last session with values.
+    ranks = query(sample, "select v.date, v.symbol, v.factor, v.rank "
+                          "from marts.fct_factor_values as v inner join ("
+                          "select max(date) as date from marts.fct_factor_coverage "
+                          "where symbols > 0 group by extract(year from date), "
+                          "extract(month from date)) as m on v.date = m.date "
+                          "where v.rank is not null")
+    factors = catalog_frame()["factor"].to_list()
+    total = np.zeros((len(factors), len(factors)))
+    count = np.zeros_like(total)
+    for _, day in ranks.group_by("date"):
+        wide = day.pivot(on="factor", index="symbol", values="rank")
+        matrix = spearman_pairwise(np.column_stack([
+            wide[f].cast(pl.Float64).fill_null(np.nan).to_numpy() if f in wide.columns
+            else np.full(wide.height, np.nan) for f in factors]))
+        seen = np.isfinite(matrix)
+        total[seen] += matrix[seen]
+        count[seen] += 1
+    with np.errstate(invalid="ignore"):
+        expected = redundant_with(np.where(count > 0, total / np.maximum(count, 1), np.nan),
+                                  factors)
+    stored = query(sample, "select factor, redundant_with, mean_rank_corr from marts.dim_factor")
+    joined = expected.join(stored, on="factor", suffix="_stored")
+    assert joined.height == len(factors) and expected.drop_nulls("redundant_with").height > 0
+    assert joined["redundant_with"].to_list() == joined["redundant_with_stored"].to_list()
+    np.testing.assert_allclose(joined["mean_rank_corr"].fill_null(np.nan).to_numpy(),
+                               joined["mean_rank_corr_stored"].fill_null(np.nan).to_numpy(),
+                               rtol=1e-12, equal_nan=True)
 
 
 def test_wide_view_shows_raw_values(sample):

@@ -10,32 +10,41 @@ import polars as pl
 import pytest
 
 from orchestration.defs.factors.checks import collapsed
-from orchestration.defs.factors.quality import MIN_PAIRS, coverage, redundancy, spearman_pairwise
+from orchestration.defs.factors.quality import (
+    MIN_PAIRS,
+    coverage,
+    mean_correlations,
+    month_end_sessions,
+    non_finite_scores,
+    rank_correlations,
+    redundant_with,
+    spearman_pairwise,
+)
 
 DAYS = [date(2024, 1, 1) + timedelta(days=i) for i in range(6)]
 SYMBOLS = [f"S{i}" for i in range(12)]
 
 
-def ranks(columns: dict[str, np.ndarray]) -> pl.DataFrame:
-    """Long (date, symbol, factor, rank) from arrays shaped days x symbols."""
-    rows = [(day, symbol, name, float(values[d, s]))
-            for name, values in columns.items() for d, day in enumerate(DAYS)
-            for s, symbol in enumerate(SYMBOLS)]
-    return pl.DataFrame(rows, schema=["date", "symbol", "factor", "rank"], orient="row")
+def flags(columns: dict[str, np.ndarray]) -> pl.DataFrame:
+    """dim_factor's redundancy columns for factors given as arrays shaped days x symbols, each
+    day a month end, through the stored per-day correlations."""
+    names = list(columns)
+    cube = np.stack([columns[name] for name in names], axis=1)  # days x factors x symbols
+    pairs = rank_correlations(pl.Series(DAYS, dtype=pl.Date), names, cube)
+    assert pairs.height == len(DAYS) * len(names) * (len(names) - 1) // 2
+    return redundant_with(mean_correlations(pairs, names), names)
 
 
 def test_a_near_copy_is_marked_with_the_earlier_factor_only():
     rng = np.random.default_rng(3)
     base = rng.normal(size=(len(DAYS), len(SYMBOLS)))
-    frame = ranks({
-        "ret_21d": base,
-        "other": rng.normal(size=base.shape),
-        "ret_21d_copy": base + rng.normal(scale=1e-3, size=base.shape),
-        "mirror": -base,
-    })
-    flags = redundancy(frame, ["ret_21d", "other", "ret_21d_copy", "mirror"])
     marked = {r["factor"]: (r["redundant_with"], r["mean_rank_corr"])
-              for r in flags.iter_rows(named=True)}
+              for r in flags({
+                  "ret_21d": base,
+                  "other": rng.normal(size=base.shape),
+                  "ret_21d_copy": base + rng.normal(scale=1e-3, size=base.shape),
+                  "mirror": -base,
+              }).iter_rows(named=True)}
     assert marked["ret_21d"] == (None, None)  # the earlier of a pair keeps no mark
     assert marked["other"] == (None, None)
     assert marked["ret_21d_copy"][0] == "ret_21d"
@@ -49,8 +58,22 @@ def test_correlation_below_the_threshold_is_not_marked():
     rng = np.random.default_rng(5)
     base = rng.normal(size=(len(DAYS), len(SYMBOLS)))
     noisy = base + rng.normal(scale=0.6, size=base.shape)  # rank correlation ~0.85
-    flags = redundancy(ranks({"a": base, "b": noisy}), ["a", "b"])
-    assert flags["redundant_with"].to_list() == [None, None]
+    assert flags({"a": base, "b": noisy})["redundant_with"].to_list() == [None, None]
+
+
+def test_the_mean_is_over_the_days_a_pair_is_defined():
+    pairs = pl.DataFrame({"factor_a": ["a", "a", "a", "b"], "factor_b": ["b", "b", "c", "c"],
+                          "rank_corr": [0.5, 0.7, None, -0.2]})
+    correlation = mean_correlations(pairs, ["a", "b", "c"])
+    assert correlation[0, 1] == correlation[1, 0] == pytest.approx(0.6)
+    assert np.isnan(correlation[0, 2]) and correlation[2, 1] == pytest.approx(-0.2)
+
+
+def test_month_ends_are_the_last_session_with_values_of_each_month():
+    dates = pl.Series([date(2024, 1, 30), date(2024, 1, 31), date(2024, 2, 1),
+                       date(2024, 2, 29), date(2024, 3, 1)], dtype=pl.Date)
+    alive = np.array([True, True, True, False, True])  # nothing on 29 February
+    assert month_end_sessions(dates, alive).tolist() == [1, 2, 4]
 
 
 def test_pairwise_spearman_equals_pandas_with_missing_values_and_ties():
@@ -86,14 +109,29 @@ def test_coverage_collapse_compares_the_latest_day_with_its_trailing_median():
     assert collapsed(history)["factor"].to_list() == ["dropped"]  # 0.4 < 0.5 x 0.9
 
 
-def test_session_chunks_tile_the_window_and_split_the_sessions():
+def test_session_chunks_tile_the_window_in_whole_months():
     from orchestration.defs.factors.compute import session_chunks
 
-    sessions = pl.Series("date", [date(2024, 1, 2), date(2024, 1, 3), date(2024, 1, 5),
-                                  date(2024, 1, 8), date(2024, 1, 9)], pl.Date)
-    assert list(session_chunks(sessions, date(2024, 1, 1), date(2024, 1, 31), 2)) == [
-        (date(2024, 1, 1), date(2024, 1, 3), 0, 2), (date(2024, 1, 4), date(2024, 1, 8), 2, 4),
-        (date(2024, 1, 9), date(2024, 1, 31), 4, 5)]
+    sessions = pl.Series("date", [date(2024, 1, 30), date(2024, 1, 31), date(2024, 2, 1),
+                                  date(2024, 2, 29), date(2024, 3, 1)], pl.Date)
+    # As many whole months as fit in the sessions, at least one (March alone: February and
+    # March together have three sessions).
+    assert list(session_chunks(sessions, date(2024, 1, 1), date(2024, 3, 31), 2)) == [
+        (date(2024, 1, 1), date(2024, 1, 31), 0, 2), (date(2024, 2, 1), date(2024, 2, 29), 2, 4),
+        (date(2024, 3, 1), date(2024, 3, 31), 4, 5)]
+    assert list(session_chunks(sessions, date(2024, 1, 1), date(2024, 3, 31), 4)) == [
+        (date(2024, 1, 1), date(2024, 2, 29), 0, 4), (date(2024, 3, 1), date(2024, 3, 31), 4, 5)]
+    # A month longer than the chunk is not split.
+    assert list(session_chunks(sessions, date(2024, 1, 1), date(2024, 3, 31), 1))[0] == (
+        date(2024, 1, 1), date(2024, 1, 31), 0, 2)
     # A window without sessions is still one chunk, so its old rows are replaced.
     assert list(session_chunks(sessions.clear(), date(2024, 2, 1), date(2024, 2, 3), 2)) == [
         (date(2024, 2, 1), date(2024, 2, 3), 0, 0)]
+
+
+def test_non_finite_scores_are_counted_per_factor_and_null_is_no_score():
+    values = pl.DataFrame({"factor": ["a", "a", "b", "c", "c"],
+                           "z": [0.5, None, float("inf"), float("nan"), 1.0],
+                           "sector_z": [None, 0.1, 0.2, 0.3, float("-inf")],
+                           "rank": [0.5, None, 0.2, 0.1, 0.9]})
+    assert non_finite_scores(values) == {"b": 1, "c": 2}

@@ -8,15 +8,20 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import dagster as dg
+import polars as pl
 
 from factor_mart.settings import Backend
 from factor_mart.warehouse import Warehouse
-from factor_mart.warehouse.tables import replace_partition, replace_table
+from factor_mart.warehouse.tables import replace_partition, replace_table, table_columns
 from factor_models.catalog import catalog_frame
 from orchestration.defs.factors.compute import Chunk, StockFactors, compute_macro_family
 from orchestration.defs.factors.families import STOCK_FAMILIES
 from orchestration.defs.factors.loading import load_inputs, load_macro_inputs
-from orchestration.defs.factors.quality import redundancy
+from orchestration.defs.factors.quality import (
+    mean_correlations,
+    non_finite_scores,
+    redundant_with,
+)
 from orchestration.defs.factors.views import view_name, wide_view_sql
 from orchestration.lib.loading import POOL
 from orchestration.lib.resources import WarehouseResource
@@ -27,23 +32,31 @@ VALUES = dg.AssetKey(["marts", "fct_factor_values"])
 MACRO_SERIES = dg.AssetKey(["marts", "fct_macro_series"])
 REGIME = dg.AssetKey(["marts", "fct_macro_regime"])
 COVERAGE = dg.AssetKey(["marts", "fct_factor_coverage"])
+RANK_CORR = dg.AssetKey(["marts", "fct_factor_rank_corr"])
 DIM_FACTOR = dg.AssetKey(["marts", "dim_factor"])
+# Checked on the rows the asset writes (rows outside its window are not touched), not by a
+# scan of the whole table: at 1,000 symbols the scan cost 9 s a day, more than the day's factors.
+SCORES_FINITE = dg.AssetCheckSpec(
+    "scores_finite", asset=VALUES,
+    description="z, sector_z and rank of the rows written are null or finite (never NaN or "
+                "infinite).")
 MART_INPUTS = [dg.AssetKey(["marts", m]) for m in (
     "fct_prices_daily", "dim_security", "dim_calendar", "fct_fundamentals_asof",
     "fct_macro_asof")]
 
-# Month-end sessions are enough for a stable mean rank correlation and keep it cheap at scale.
-# The month ends come from the coverage table (a row per date and factor), not from a scan of
-# every value.
-REDUNDANCY_RANKS_SQL = """
-select v.date, v.symbol, v.factor, v.rank
-from marts.fct_factor_values as v
+# Each month's last session with values: what dim_factor averages (see quality.py). The months
+# of fct_factor_coverage must all be there, else the mean would silently cover fewer months.
+MONTH_END_RANK_CORR_SQL = """
+select c.factor_a, c.factor_b, c.rank_corr
+from marts.fct_factor_rank_corr as c
 inner join (
-    select max(date) as date from marts.fct_factor_coverage
-    where symbols > 0
+    select max(date) as date from marts.fct_factor_rank_corr
     group by extract(year from date), extract(month from date)
-) as month_ends on v.date = month_ends.date
-where v.rank is not null
+) as month_ends on c.date = month_ends.date
+"""
+MONTHS_SQL = """
+select count(distinct extract(year from date) * 12 + extract(month from date)) as n
+from {table}{where}
 """
 
 
@@ -81,10 +94,14 @@ def write_factor_values(wh: Warehouse, start: date, end: date,
     lap("histories")
     for family, reason in stock.skipped.items():
         warn(f"factor family/panel {family} skipped: {reason}")
-    written = dict.fromkeys((_table(VALUES), _table(COVERAGE)), 0)
+    written = dict.fromkeys((_table(VALUES), _table(COVERAGE), _table(RANK_CORR)), 0)
+    bad_scores: dict[str, int] = {}
 
     def write(chunk: Chunk) -> None:
-        for key, frame in ((VALUES, chunk.values), (COVERAGE, chunk.coverage)):
+        for factor, n in non_finite_scores(chunk.values).items():
+            bad_scores[factor] = bad_scores.get(factor, 0) + n
+        for key, frame in ((VALUES, chunk.values), (COVERAGE, chunk.coverage),
+                           (RANK_CORR, chunk.rank_corr)):
             written[_table(key)] += replace_partition(wh, _table(key), frame, "date",
                                                       chunk.start, chunk.end)
 
@@ -102,7 +119,7 @@ def write_factor_values(wh: Warehouse, start: date, end: date,
             pending.result()
             lap("waiting_for_writes")
     return {"rows": written, "seconds": seconds, "skipped": stock.skipped,
-            "warmup_from": warmup_from}
+            "warmup_from": warmup_from, "non_finite_scores": bad_scores}
 
 
 def factor_values_asset(partitions_def: dg.TimeWindowPartitionsDefinition
@@ -112,19 +129,24 @@ def factor_values_asset(partitions_def: dg.TimeWindowPartitionsDefinition
     (see `compute.StockFactors`), so any window length fits in memory."""
 
     # A single-run backfill hands the whole window (ten years, or one month for the daily run)
-    # to one call; the coverage table is this asset's bookkeeping, written in the same step.
+    # to one call; the coverage and rank correlation tables are this asset's bookkeeping,
+    # written in the same step (the ranks are in memory there; reading them back for
+    # dim_factor cost 9 s a day at 1,000 symbols).
     @dg.asset(
         key=VALUES,
         deps=MART_INPUTS,
         description=(
             "Stock-level factors (technical, fundamental, cross-source), long: raw, winsorised z, "
             "percentile rank and sector-neutral z per date. Also writes marts.fct_factor_coverage "
-            "(date, factor, symbols with a value, universe size, coverage)."),
+            "(date, factor, symbols with a value, universe size, coverage) and "
+            "marts.fct_factor_rank_corr (each month's last session: the cross-sectional rank "
+            "correlation of every pair of factors, which dim_factor averages)."),
         group_name=GROUP,
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=POOL,
         kinds={"python", "polars"},
+        check_specs=[SCORES_FINITE],
     )
     def fct_factor_values(context: dg.AssetExecutionContext,
                           warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -132,10 +154,14 @@ def factor_values_asset(partitions_def: dg.TimeWindowPartitionsDefinition
         start, end = window.start.date(), (window.end - timedelta(days=1)).date()
         with warehouse.connect() as wh:
             summary = write_factor_values(wh, start, end, context.log.warning)
+        bad = summary["non_finite_scores"]
         return dg.MaterializeResult(metadata={
             "window": f"{start} .. {end}", "warmup_from": summary["warmup_from"],
             **{key: dg.MetadataValue.json(summary[key])
-               for key in ("rows", "seconds", "skipped")}})
+               for key in ("rows", "seconds", "skipped")}},
+            check_results=[dg.AssetCheckResult(
+                check_name=SCORES_FINITE.name, passed=not bad,
+                metadata={"bad_rows_by_factor": dg.MetadataValue.json(bad)})])
 
     return fct_factor_values
 
@@ -168,15 +194,31 @@ def macro_factors(context: dg.AssetExecutionContext,
                 "rows": replace_table(wh, _table(REGIME), regime)})
 
 
+def month_end_correlations(wh: Warehouse) -> pl.DataFrame:
+    """fct_factor_rank_corr on each month's last session; dg.Failure when a month of
+    fct_factor_coverage has none (a warehouse built before the table existed)."""
+    expected, found = (
+        wh.query(MONTHS_SQL.format(table=table, where=where))["n"][0]
+        if table_columns(wh, table) is not None else 0
+        for table, where in ((_table(COVERAGE), " where symbols > 0"), (_table(RANK_CORR), "")))
+    if found < expected:
+        raise dg.Failure(f"{_table(RANK_CORR)} covers {found} of the {expected} months of "
+                         f"{_table(VALUES)}: rematerialize {_table(VALUES)} over all its "
+                         "partitions (one single-run backfill) to fill it")
+    return wh.query(MONTH_END_RANK_CORR_SQL)
+
+
 @dg.asset(key=DIM_FACTOR, deps=[VALUES], group_name=GROUP, pool=POOL)
 def dim_factor(context: dg.AssetExecutionContext,
                warehouse: WarehouseResource) -> dg.MaterializeResult:
     """The factor catalog, with the earlier factor each one is redundant with (mean
-    cross-sectional rank correlation above 0.95 in absolute value) and that correlation."""
+    cross-sectional rank correlation over month ends above 0.95 in absolute value) and that
+    correlation."""
     catalog = catalog_frame()
+    factors = catalog["factor"].to_list()
     with warehouse.connect() as wh:
-        ranks = wh.query(REDUNDANCY_RANKS_SQL)
-        flags = redundancy(ranks, catalog["factor"].to_list())
+        correlation = mean_correlations(month_end_correlations(wh), factors)
+        flags = redundant_with(correlation, factors)
         frame = catalog.join(flags, on="factor", how="left", maintain_order="left")
         replace_table(wh, _table(DIM_FACTOR), frame)
     marked = flags.drop_nulls("redundant_with")

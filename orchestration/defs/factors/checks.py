@@ -1,16 +1,16 @@
-"""Checks on the factor mart: nothing dated after the latest bar, finite scores, and coverage
-that has not collapsed against its own recent history."""
+"""Checks on the factor mart: nothing dated after the latest bar, and coverage that has not
+collapsed against its own recent history. (Finite scores are checked by the asset on the rows
+it writes: a scan of the whole table cost more than the day's computation.)"""
 
 
 import dagster as dg
 import polars as pl
 
-from orchestration.defs.factors.assets import VALUES, bound_memory
+from orchestration.defs.factors.assets import VALUES
 from orchestration.lib.resources import WarehouseResource
 
 COLLAPSE_RATIO = 0.5  # today's coverage below half its trailing median: warn
 TRAILING_SESSIONS = 63
-_INF, _NAN = "cast('Infinity' as double precision)", "cast('NaN' as double precision)"
 
 
 @dg.asset_check(asset=VALUES, name="no_dates_after_latest_bar",
@@ -22,19 +22,6 @@ def no_dates_after_latest_bar(warehouse: WarehouseResource) -> dg.AssetCheckResu
             "where date > (select max(trading_date) from marts.fct_prices_daily)")
     return dg.AssetCheckResult(passed=found["n"][0] == 0,
                                metadata={"future_rows": int(found["n"][0])})
-
-
-@dg.asset_check(asset=VALUES, name="scores_finite",
-                description="z, sector_z and rank are null or finite (never NaN or infinite).")
-def scores_finite(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    bad = " or ".join(f"abs({c}) = {_INF} or {c} = {_NAN}" for c in ("z", "sector_z", "rank"))
-    with warehouse.connect() as wh:
-        bound_memory(wh)  # a scan of every score
-        found = wh.query(
-            f"select factor, count(*) as n from marts.fct_factor_values where {bad} "
-            "group by factor order by factor")
-    return dg.AssetCheckResult(passed=found.is_empty(), metadata={
-        "bad_rows_by_factor": dg.MetadataValue.json(dict(found.iter_rows()))})
 
 
 def collapsed(history: pl.DataFrame) -> pl.DataFrame:
@@ -68,4 +55,5 @@ def coverage_not_collapsed(warehouse: WarehouseResource) -> dg.AssetCheckResult:
                           named=True)})})
 
 
-FACTOR_CHECKS = [no_dates_after_latest_bar, scores_finite, coverage_not_collapsed]
+# scores_finite is checked by the asset itself on the rows it writes (see assets.py).
+FACTOR_CHECKS = [no_dates_after_latest_bar, coverage_not_collapsed]

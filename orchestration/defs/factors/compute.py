@@ -14,7 +14,7 @@ Pure (no warehouse, no Dagster): the assets and the all-catalog look-ahead test 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -25,7 +25,7 @@ from factor_models.catalog import by_family
 from factor_models.inputs import FactorInputs
 from factor_models.normalize import cross_section_scores, normalize, sector_layout
 from orchestration.defs.factors.families import STOCK_FAMILIES, available
-from orchestration.defs.factors.quality import coverage
+from orchestration.defs.factors.quality import coverage, month_end_sessions, rank_correlations
 
 KEY = ("date", "symbol")
 EMPTY_MACRO_SERIES = pl.DataFrame(schema={"date": pl.Date, "factor": pl.String,
@@ -34,18 +34,24 @@ VALUES_SCHEMA = {"date": pl.Date, "symbol": pl.String, "factor": pl.String, "raw
                  "z": pl.Float64, "rank": pl.Float64, "sector_z": pl.Float64}  # as the table
 # 125 symbols x 10 years of bars keep the families' intermediate columns to a few hundred MB.
 SYMBOLS_PER_PASS = 125
-# A quarter of sessions: ~6 M rows of scores at 1,000 symbols, a few hundred MB to write.
+# Up to a quarter of sessions (whole months): ~6 M rows of scores at 1,000 symbols, a few
+# hundred MB to write.
 SESSIONS_PER_CHUNK = 63
+# EMA-type factors keep a trace of their seed row that fades geometrically: this many rows
+# beyond the longest lookback make a window's values match a full-history recompute to ~1e-11.
+EMA_SETTLE_ROWS = 600
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """The rows of fct_factor_values and fct_factor_coverage for the days [start, end]."""
+    """The rows of fct_factor_values, fct_factor_coverage and fct_factor_rank_corr for the
+    days [start, end]."""
 
     start: date
     end: date
     values: pl.DataFrame
     coverage: pl.DataFrame
+    rank_corr: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -86,10 +92,31 @@ def _series_columns() -> list[str]:
             *(b.name for b in BETAS)]
 
 
+def technical_history_rows() -> int:
+    """Rows of a symbol's history before a date the technical family reads: its longest lookback
+    plus EMA_SETTLE_ROWS for the recursive averages' seeds to fade."""
+    return max((f.lookback for f in by_family("technical")), default=0) + EMA_SETTLE_ROWS
+
+
+def history_rows(families: Iterable[str]) -> int:
+    """Bars of each symbol before a window that the per-symbol families read (the fundamental
+    family reads only the date's own bar, but the cross-source series read its history; the
+    betas' returns may reach further back: see `first_pair_dates`)."""
+    from factor_models.cross_source import SERIES_HISTORY_ROWS
+
+    needs = {"technical": technical_history_rows(), "cross_source": SERIES_HISTORY_ROWS}
+    return max((needs[f] for f in families if f in needs), default=0)
+
+
 def stock_panel(inputs: FactorInputs, start: date, end: date,
                 functions: dict[str, Callable[..., pl.DataFrame]]) -> StockPanel:
     """Pass 1: the per-symbol families on the sessions in [start, end], from the bars (with
-    their warm-up history), SYMBOLS_PER_PASS symbols at a time."""
+    their warm-up history), SYMBOLS_PER_PASS symbols at a time. Each family reads only the
+    bars of each symbol before the window that it needs (`technical_history_rows`, the
+    cross-source SERIES_HISTORY_ROWS, which the fundamental components are read over): in a
+    month's run the rest of the warm-up would cost them time for nothing."""
+    from factor_models.cross_source import SERIES_HISTORY_ROWS, recent_rows
+
     bars = inputs.bars.sort("symbol", "date")
     in_window = pl.col("date").is_between(start, end)
     window = bars.filter(in_window)
@@ -111,53 +138,67 @@ def stock_panel(inputs: FactorInputs, start: date, end: date,
         from factor_models.technical.market import market_returns
 
         market = market_returns(bars)
+    recent = {"technical": recent_rows(bars, start, technical_history_rows()),
+              "series": recent_rows(bars, start, SERIES_HISTORY_ROWS)}
     runs = _symbol_runs(bars)
     for first in range(0, runs.height, SYMBOLS_PER_PASS):
         group = runs.slice(first, SYMBOLS_PER_PASS)
-        rows = bars.slice(group["first"][0], group["rows"].sum())
+        offset, length = group["first"][0], group["rows"].sum()
+        rows = bars.slice(offset, length)
+        needed = {family: rows if mask is None else rows.filter(mask[offset:offset + length])
+                  for family, mask in recent.items()}
         part = replace(inputs, bars=rows, fundamentals=inputs.fundamentals.filter(
             pl.col("symbol").is_in(group["symbol"].implode())), computed={})
         frames = []
         if "technical" in functions:
-            frames.append(functions["technical"](rows, market=market))
+            frames.append(functions["technical"](needed["technical"], market=market))
         if "fundamental" in functions:
-            frames.append(functions["fundamental"](part))
+            frames.append(functions["fundamental"](replace(part, bars=needed["series"])))
         if "cross_source" in functions:
             from factor_models.cross_source import stock_series
 
             computed = dict(zip(("technical", "fundamental"), frames, strict=False))
-            frames.append(stock_series(replace(part, computed=computed)))
-        mask = rows.select(in_window).to_series().to_numpy()
-        kept = rows.filter(mask)
+            frames.append(stock_series(replace(part, computed=computed), start))
+        kept = rows.filter(in_window)
         at = (np.searchsorted(session_days, kept["date"].to_physical().to_numpy()),
               kept["symbol"].replace_strict(column_of, return_dtype=pl.Int64).to_numpy())
         has_bar[at] = True
         filled: set[str] = set()
         for frame in frames:
-            if frame.height != rows.height or not frame.select(KEY).equals(rows.select(KEY)):
-                raise ValueError("a family's frame is not one row per bar in the bars' order")
+            # Only the window's rows are converted (the warm-up rows' conversion was ~10% of
+            # a month's run).
+            frame = frame.filter(in_window)
+            if not frame.select(KEY).equals(kept.select(KEY)):
+                raise ValueError("a family's frame does not have one row per bar of the window "
+                                 "in the bars' order")
             for name in frame.columns:
                 if name in columns and name not in filled:
-                    values[columns[name]][at] = _finite(frame, name)[mask]
+                    values[columns[name]][at] = _finite(frame, name)
                     filled.add(name)
-        del frames, part, rows, kept
+        del frames, part, rows, needed, kept
     return StockPanel(dates=dates, symbols=pl.Series("symbol", symbols, pl.String),
                       sectors=sectors, columns=columns, values=values, has_bar=has_bar)
 
 
 def session_chunks(dates: pl.Series, start: date, end: date, sessions: int
                    ) -> Iterator[tuple[date, date, int, int]]:
-    """Days [low, high] and session positions [first, stop): ``sessions`` sessions per chunk,
-    the chunks' days tiling [start, end] (one chunk without sessions when there are none)."""
+    """Days [low, high] and session positions [first, stop): whole calendar months of sessions,
+    as many as fit in ``sessions`` (at least one), the chunks' days tiling [start, end] (one
+    chunk without sessions when there are none). Whole months: each month's last session, on
+    which redundancy is measured, is known within its chunk."""
     if dates.is_empty():
         yield start, end, 0, 0
         return
-    low = start
-    for first in range(0, len(dates), sessions):
-        stop = min(first + sessions, len(dates))
+    months = (dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month()).to_numpy()
+    month_stops = np.append(np.flatnonzero(np.diff(months)) + 1, len(dates))
+    low, first = start, 0
+    while first < len(dates):
+        later = month_stops[month_stops > first]
+        fitting = later[later - first <= sessions]
+        stop = int(fitting[-1] if len(fitting) else later[0])
         high = end if stop == len(dates) else dates[stop - 1]
         yield low, high, first, stop
-        low = high + timedelta(days=1)
+        low, first = high + timedelta(days=1), stop
 
 
 class StockFactors:
@@ -239,9 +280,13 @@ class StockFactors:
                 **{name: pl.Series(score.ravel()[flat], nan_to_null=True)
                    for name, score in (("z", z), ("rank", rank), ("sector_z", sector_z))},
             })
-            covered = coverage(dates, factors, present.sum(axis=2),
-                               panel.has_bar[first:stop].sum(axis=1))
-            yield Chunk(low, high, values, covered)
+            counts = present.sum(axis=2)
+            covered = coverage(dates, factors, counts, panel.has_bar[first:stop].sum(axis=1))
+            # Redundancy's input, kept per month end so a month's run replaces only its own.
+            ends = month_end_sessions(dates, counts.any(axis=1))
+            ranks = np.where(present[ends], rank.reshape(raw.shape)[ends], np.nan)
+            yield Chunk(low, high, values, covered,
+                        rank_correlations(dates.gather(ends), factors, ranks))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Read what a partition window needs from the marts into `FactorInputs`: the window's dates
-plus enough earlier sessions for every factor's lookback (warm-up)."""
+plus enough earlier sessions for every factor's lookback (warm-up): the macro panel for the
+longest lookback of the catalog, the bars for what the per-symbol families read."""
 
 from __future__ import annotations
 
@@ -16,10 +17,8 @@ from factor_models.inputs import (
     SECURITIES_COLUMNS,
     FactorInputs,
 )
-
-# EMA-type factors keep a trace of their seed row that fades geometrically: this many sessions
-# beyond the longest lookback make a window's values match a full-history recompute to ~1e-11.
-EMA_SETTLE_SESSIONS = 600
+from orchestration.defs.factors.compute import EMA_SETTLE_ROWS, history_rows
+from orchestration.defs.factors.families import available
 
 BARS_SQL = """
 select
@@ -63,14 +62,15 @@ def sql_date(day: date) -> str:
 
 
 def warmup_sessions() -> int:
-    """Sessions of history loaded before a window: the longest catalog lookback (or the regime
-    rule's trend window, if longer) plus time for EMA seeds to fade."""
+    """Sessions of macro history loaded before a window: the longest catalog lookback (or the
+    regime rule's trend window, if longer) plus time for EMA seeds to fade. (One row per
+    series and date: cheap whatever the universe.)"""
     longest = max((f.lookback for f in load_all().values()), default=0)
     try:
         from factor_models.regime import TREND_SESSIONS
     except ImportError:
         TREND_SESSIONS = 0  # noqa: N806 (the regime module's constant, when it exists)
-    return max(longest, TREND_SESSIONS) + EMA_SETTLE_SESSIONS
+    return max(longest, TREND_SESSIONS) + EMA_SETTLE_ROWS
 
 
 def warmup_start(wh: Warehouse, start: date, sessions: int) -> date:
@@ -92,6 +92,21 @@ def _panel(wh: Warehouse, name: str, min_date: date, max_date: date,
         return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
 
 
+def _first_bar(wh: Warehouse, start: date, macro: pl.DataFrame) -> date:
+    """The bars are most of what is read and computed: only the sessions the per-symbol
+    families read rows of (EMA_SETTLE_ROWS beyond the technical lookbacks also covers the
+    sessions a symbol did not trade), or further back to the session before the first pair a
+    macro beta reads."""
+    first = warmup_start(wh, start, history_rows(available()[0]))
+    try:
+        from factor_models.cross_source.betas import first_pair_dates
+        from factor_models.macro.panel import validated_macro
+    except ImportError:
+        return first
+    pairs = first_pair_dates(validated_macro(macro), start).values() if macro.height else ()
+    return min([first, *(warmup_start(wh, day, 1) for day in pairs)])
+
+
 def load_inputs(wh: Warehouse, start: date, end: date,
                 skipped: dict[str, str] | None = None) -> FactorInputs:
     """Bars, panels and securities for [start, end] with warm-up history before ``start``.
@@ -101,11 +116,13 @@ def load_inputs(wh: Warehouse, start: date, end: date,
     """
     skipped = {} if skipped is None else skipped
     first = warmup_start(wh, start, warmup_sessions())
-    bars = wh.query(BARS_SQL.format(min_date=sql_date(first), max_date=sql_date(end)))
+    macro = _panel(wh, "macro", first, end, skipped)
+    bars = wh.query(BARS_SQL.format(min_date=sql_date(_first_bar(wh, start, macro)),
+                                    max_date=sql_date(end)))
     return FactorInputs(
         bars=bars,
         fundamentals=_panel(wh, "fundamentals", first, end, skipped),
-        macro=_panel(wh, "macro", first, end, skipped),
+        macro=macro,
         securities=wh.query(SECURITIES_SQL),
     )
 

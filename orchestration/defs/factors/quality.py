@@ -1,4 +1,5 @@
-"""Coverage per factor and date, and redundancy between factors (mean rank correlation)."""
+"""Coverage per factor and date, redundancy between factors (mean rank correlation) and the
+scores' finiteness."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ COVERAGE_SCHEMA = {"date": pl.Date, "factor": pl.String, "symbols": pl.UInt32,
                    "universe": pl.UInt32, "coverage": pl.Float64}
 REDUNDANCY_SCHEMA = {"factor": pl.String, "redundant_with": pl.String,
                      "mean_rank_corr": pl.Float64}
+SCORE_COLUMNS = ("z", "sector_z", "rank")
+RANK_CORR_SCHEMA = {"date": pl.Date, "factor_a": pl.String, "factor_b": pl.String,
+                    "rank_corr": pl.Float64}
 
 
 def coverage(dates: pl.Series, factors: list[str], symbols: np.ndarray,
@@ -86,40 +90,53 @@ def spearman_pairwise(values: np.ndarray) -> np.ndarray:
     return result
 
 
-def mean_rank_correlations(ranks: pl.DataFrame, factors: list[str]) -> np.ndarray:
-    """The factors x factors mean over dates of the cross-sectional Spearman correlation.
-
-    ``ranks``: date, symbol, factor, rank. Each date's correlation re-ranks the names that have
-    both factors (pairwise complete); dates with fewer than MIN_PAIRS such names are left out.
-    """
-    def codes(column: str, keys: list) -> pl.Expr:  # position of each value among ``keys``
-        return pl.col(column).replace_strict(keys, range(len(keys)), return_dtype=pl.Int64)
-
-    ranks = ranks.filter(pl.col("factor").is_in(factors))
-    cells = ranks.select(day=codes("date", ranks["date"].unique().to_list()),
-                         name=codes("symbol", ranks["symbol"].unique().to_list()),
-                         column=codes("factor", factors), value=pl.col("rank").cast(pl.Float64))
-    shape = (int(cells["day"].max()) + 1, int(cells["name"].max()) + 1) if cells.height \
-        else (0, 0)
-    dense = np.full((*shape, len(factors)), np.nan)  # date x symbol x factor
-    dense[cells["day"].to_numpy(), cells["name"].to_numpy(), cells["column"].to_numpy()] = (
-        cells["value"].fill_null(np.nan).to_numpy())
-    total = np.zeros((len(factors), len(factors)))
-    count = np.zeros_like(total)
-    for day in dense:
-        matrix = spearman_pairwise(day)
-        seen = np.isfinite(matrix)
-        total[seen] += matrix[seen]
-        count[seen] += 1
-    with np.errstate(invalid="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+def month_end_sessions(dates: pl.Series, alive: np.ndarray) -> np.ndarray:
+    """Positions of the sessions in ``dates`` (sorted) that are the last with a value
+    (``alive``) of their calendar month: the sessions redundancy is measured on (month ends are
+    enough for a stable mean rank correlation, and keep it cheap at scale)."""
+    months = (dates.dt.year().cast(pl.Int64) * 12 + dates.dt.month()).to_numpy()
+    living = np.flatnonzero(alive)
+    if not living.size:
+        return living
+    last = np.append(months[living][1:] != months[living][:-1], True)
+    return living[last]
 
 
-def redundancy(ranks: pl.DataFrame, factors: list[str],
-               threshold: float = REDUNDANCY_THRESHOLD) -> pl.DataFrame:
+def rank_correlations(dates: pl.Series, factors: list[str], ranks: np.ndarray
+                      ) -> pl.DataFrame:
+    """Rows of fct_factor_rank_corr: for each session of ``ranks`` (sessions x factors x
+    symbols, NaN = no rank) and each pair of factors (factor_a before factor_b in ``factors``)
+    their cross-sectional Spearman correlation (`spearman_pairwise`; null where undefined, so
+    that every month end has rows)."""
+    frames = []
+    upper = np.triu_indices(len(factors), k=1)
+    names = pl.Series(factors, dtype=pl.String)
+    for day, cross_section in zip(dates, ranks, strict=True):
+        frames.append(pl.DataFrame({
+            "date": pl.Series([day], dtype=pl.Date).gather(np.zeros(len(upper[0]), np.int64)),
+            "factor_a": names.gather(upper[0]), "factor_b": names.gather(upper[1]),
+            "rank_corr": pl.Series(spearman_pairwise(cross_section.T)[upper], nan_to_null=True)}))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=RANK_CORR_SCHEMA)
+
+
+def mean_correlations(pairs: pl.DataFrame, factors: list[str]) -> np.ndarray:
+    """The factors x factors mean over dates of ``pairs`` (factor_a, factor_b, rank_corr, one
+    row per date; null = undefined that date), NaN where a pair never was defined."""
+    position = {name: i for i, name in enumerate(factors)}
+    means = (pairs.filter(pl.col("factor_a").is_in(factors), pl.col("factor_b").is_in(factors))
+             .group_by("factor_a", "factor_b").agg(pl.col("rank_corr").mean()))
+    a = np.array([position[f] for f in means["factor_a"]], dtype=np.int64)
+    b = np.array([position[f] for f in means["factor_b"]], dtype=np.int64)
+    correlation = np.full((len(factors), len(factors)), np.nan)
+    correlation[a, b] = correlation[b, a] = means["rank_corr"].fill_null(np.nan).to_numpy()
+    return correlation
+
+
+def redundant_with(correlation: np.ndarray, factors: list[str],
+                   threshold: float = REDUNDANCY_THRESHOLD) -> pl.DataFrame:
     """For each factor (in catalog order), the earlier factor its mean cross-sectional rank
-    correlation is highest with in absolute value when that exceeds ``threshold``, else null."""
-    correlation = mean_rank_correlations(ranks, factors)
+    correlation (``correlation``, factors x factors) is highest with in absolute value when
+    that exceeds ``threshold``, else null."""
     rows = []
     for i, factor in enumerate(factors):
         earlier = np.abs(np.nan_to_num(correlation[i, :i], nan=0.0))
@@ -128,3 +145,12 @@ def redundancy(ranks: pl.DataFrame, factors: list[str],
         rows.append((factor, factors[j] if hit else None,
                      float(correlation[i, j]) if hit else None))
     return pl.DataFrame(rows, schema=REDUNDANCY_SCHEMA, orient="row")
+
+
+
+def non_finite_scores(values: pl.DataFrame) -> dict[str, int]:
+    """Rows per factor of fct_factor_values rows whose z, sector_z or rank is NaN or infinite
+    (null is fine: no score)."""
+    bad = pl.any_horizontal(~pl.col(c).is_finite() for c in SCORE_COLUMNS)
+    found = values.filter(bad).group_by("factor").len()
+    return {str(factor): int(n) for factor, n in found.iter_rows()}

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from factor_models.catalog import by_family
-from factor_models.cross_source import compute_cross_source, stock_frame
+from factor_models.cross_source import compute_cross_source, stock_frame, stock_series
 from factor_models.cross_source.define import Z_CLIP
 
 DAY = date(2017, 8, 31)
@@ -113,3 +113,19 @@ def test_missing_fundamentals_give_null_factors_not_errors(cross_inputs):
 def test_every_factor_has_values(values):
     empty = [c for c in values.columns[2:] if values[c].drop_nulls().len() == 0]
     assert not empty
+
+
+def test_series_from_a_start_equal_the_full_history_from_that_start(cross_inputs):
+    # A month's run reads only the rows the series need before its start (growth consistency's
+    # window, and for the betas the pairs of their windows): the values from the start on are
+    # those of the whole history, and the rows read are fewer.
+    start = date(2018, 11, 1)
+    full = stock_series(cross_inputs).filter(pl.col("date") >= start)
+    since = stock_series(cross_inputs, start)
+    assert since.height < stock_series(cross_inputs).height
+    ours = since.filter(pl.col("date") >= start)
+    assert ours.select("date", "symbol").equals(full.select("date", "symbol"))
+    for name in ("beta_dgs10_252d", "beta_dollar_63d", "growth_consistency"):
+        assert full[name].null_count() < full.height, name
+        np.testing.assert_allclose(ours[name].to_numpy(), full[name].to_numpy(), rtol=1e-9,
+                                   atol=1e-12, err_msg=name)

@@ -15,7 +15,11 @@ from factor_mart.settings import Settings
 from factor_mart.warehouse import connect
 from ingestion.raw_schema import RAW_TABLES
 from orchestration.definitions import build_definitions
-from orchestration.lib.schedules import partition_range_tags
+from orchestration.lib.schedules import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    partition_range_tags,
+)
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 SOURCE_JOBS = ("edgar_job", "fred_job", "ibkr_job")
@@ -87,9 +91,16 @@ def test_new_filings_sensor_requests_changed_companies_once():
         cursor = context.cursor
     with dg.build_sensor_context(resources=resources, cursor=cursor) as context:
         second = list(sensor(context))
+    partitions = defs.resolve_job_def("edgar_job").partitions_def
+    covered = []
+    for request in first:  # one run per contiguous range of companies that filed
+        start = request.tags.get(ASSET_PARTITION_RANGE_START_TAG, request.partition_key)
+        end = request.tags.get(ASSET_PARTITION_RANGE_END_TAG, request.partition_key)
+        covered += partitions.get_partition_keys_in_range(dg.PartitionKeyRange(start, end))
     # Companies with submissions in the sample: AAPL, MSFT, NVDA, TSLA, MRVL.
-    assert sorted(r.partition_key for r in first) == [
+    assert sorted(covered) == [
         "0000320193", "0000789019", "0001045810", "0001318605", "0001835632"]
+    assert len({r.run_key for r in first}) == len(first)
     assert second == []
 
 

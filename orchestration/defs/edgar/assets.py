@@ -11,4 +11,5 @@ def land_edgar(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         "edgar", TABLES, partitions,
         select=lambda context, sources: (context.partition_keys, None, None),
         description="SEC EDGAR companyfacts and submissions (available_at: filing day end / "
-                    "acceptance time).")
+                    "acceptance time).",
+        quarantined="edgar_facts")

@@ -2,7 +2,6 @@ import dagster as dg
 
 from factor_mart.settings import Settings
 from orchestration.defs.edgar.assets import land_edgar
-from orchestration.defs.edgar.checks import edgar_checks
 from orchestration.defs.edgar.partitions import companies
 from orchestration.defs.edgar.schedules import edgar_daily
 from orchestration.defs.edgar.sensors import new_filings
@@ -11,6 +10,6 @@ from orchestration.defs.edgar.sensors import new_filings
 def build(settings: Settings) -> dg.Definitions:
     partitions = companies(settings)
     job = dg.define_asset_job("edgar_job", selection=dg.AssetSelection.groups("raw_edgar"))
-    return dg.Definitions(assets=[land_edgar(partitions)], asset_checks=edgar_checks(),
+    return dg.Definitions(assets=[land_edgar(partitions)],
                           jobs=[job], schedules=[edgar_daily(job, partitions)],
                           sensors=[new_filings(job, partitions)])

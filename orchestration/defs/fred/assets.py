@@ -11,4 +11,5 @@ def land_fred(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         "fred", TABLES, partitions,
         select=lambda context, sources: (context.partition_keys, None, None),
         description="FRED series and observations with every vintage (available_at: "
-                    "realtime_start).")
+                    "realtime_start).",
+        quarantined="fred_observations")

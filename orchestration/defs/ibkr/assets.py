@@ -19,4 +19,5 @@ def land_ibkr(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     """TRADES and ADJUSTED_LAST daily bars of every symbol for the selected days."""
     return raw_source_asset(
         "ibkr", TABLES, partitions, select=_window,
-        description="IB daily bars, TRADES and ADJUSTED_LAST (available_at: session close).")
+        description="IB daily bars, TRADES and ADJUSTED_LAST (available_at: session close).",
+        quarantined="ib_bars")

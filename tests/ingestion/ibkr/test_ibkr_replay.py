@@ -6,7 +6,7 @@ import pytest
 from conftest import AAPL_2014_CSV, SP500_CSV
 
 from ingestion.batch import PayloadError
-from ingestion.ibkr import SOURCE, ReplayClient, bars_to_batch, fetch
+from ingestion.ibkr import SOURCE, ReplayClient, bars_to_batch, fetch, fetch_many
 from ingestion.ibkr.convert import yahoo_csv_to_replay
 
 CBS_2019_12_04 = {"open": 39.34000015258789, "high": 41.779998779296875,
@@ -104,3 +104,24 @@ def test_unadjusted_bars_across_a_split_are_valid_and_kept(tmp_path):
     assert batch.rejected == []
     assert closes[date(2014, 6, 6)] == 645.570023  # before the 7:1 split
     assert closes[date(2014, 6, 9)] == 93.699997    # first day after it
+
+
+def test_fetch_many_gives_each_symbol_what_fetch_gives_it(replay_folder):
+    client = ReplayClient(replay_folder)
+    # CBS and STI carry quarantined bars; NOPE is not recorded, AAPL14 has no ADJUSTED_LAST.
+    keys = ["CBS", "STI", "NOPE", "AAPL", "AAPL14"]
+    many = dict(fetch_many(client, keys))
+    assert list(many) == keys
+    quarantined = 0
+    for key in keys:
+        try:
+            [alone] = fetch(client, key)
+        except PayloadError as exc:
+            assert isinstance(many[key], PayloadError) and str(many[key]) == str(exc), key
+            continue
+        [batch] = many[key]
+        assert batch.rows.height > 0 and batch.rows.equals(alone.rows), key
+        assert batch.rejected == alone.rejected, key
+        quarantined += len(batch.rejected)
+    assert isinstance(many["NOPE"], PayloadError) and isinstance(many["AAPL14"], PayloadError)
+    assert quarantined >= 3

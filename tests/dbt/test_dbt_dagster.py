@@ -70,9 +70,21 @@ def test_dagster_materializes_a_partition_with_its_checks(duckdb_warehouse):
     key = dg.AssetKey(["marts", "fct_prices_daily"])
     query(duckdb_warehouse, "delete from marts.fct_prices_daily "
                             "where trading_date = '2024-03-05'")
-    result = job.execute_in_process(
-        partition_key="2024-03-01", asset_selection=[key],
-        instance=dg.DagsterInstance.ephemeral())
+    # A row outside the partition's month: the run must leave it alone (Dagster passes the
+    # window to dbt in the environment).
+    outside = "where symbol = 'MSFT' and trading_date = '2024-04-01'"
+    kept = query(duckdb_warehouse, f"select dollar_volume from marts.fct_prices_daily {outside}"
+                 ).item()
+    query(duckdb_warehouse, f"update marts.fct_prices_daily set dollar_volume = -1 {outside}")
+    try:
+        result = job.execute_in_process(
+            partition_key="2024-03-01", asset_selection=[key],
+            instance=dg.DagsterInstance.ephemeral())
+        assert query(duckdb_warehouse, f"select dollar_volume from marts.fct_prices_daily "
+                                       f"{outside}").item() == -1
+    finally:
+        query(duckdb_warehouse, f"update marts.fct_prices_daily set dollar_volume = {kept} "
+                                f"{outside}")
     assert result.success
     materialized = [e.asset_key for e in result.get_asset_materialization_events()]
     assert materialized == [key]

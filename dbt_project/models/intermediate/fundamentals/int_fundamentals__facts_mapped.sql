@@ -4,6 +4,7 @@
 with facts as (
 
     select * from {{ ref('stg_edgar__facts') }}
+    where {{ fundamentals_filers_to_refresh() }}
 
 ),
 

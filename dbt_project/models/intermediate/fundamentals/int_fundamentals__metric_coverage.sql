@@ -3,12 +3,14 @@
 with facts as (
 
     select * from {{ ref('stg_edgar__facts') }}
+    where {{ fundamentals_filers_to_refresh() }}
 
 ),
 
 mapped_facts as (
 
     select * from {{ ref('int_fundamentals__facts_mapped') }}
+    where {{ fundamentals_filers_to_refresh() }}
 
 ),
 

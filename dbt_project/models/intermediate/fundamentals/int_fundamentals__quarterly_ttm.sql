@@ -5,6 +5,7 @@
 with quarter_versions as (
 
     select * from {{ ref('int_fundamentals__quarterly_versions') }}
+    where {{ fundamentals_filers_to_refresh() }}
 
 ),
 

@@ -5,13 +5,14 @@
 with reported as (
 
     select * from {{ ref('int_fundamentals__reported_versions') }}
-    where period_kind = 'quarter'
+    where period_kind = 'quarter' and {{ fundamentals_filers_to_refresh() }}
 
 ),
 
 derived as (
 
     select * from {{ ref('int_fundamentals__quarters_derived') }}
+    where {{ fundamentals_filers_to_refresh() }}
 
 ),
 

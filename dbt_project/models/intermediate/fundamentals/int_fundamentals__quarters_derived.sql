@@ -5,7 +5,7 @@
 with versions as (
 
     select * from {{ ref('int_fundamentals__reported_versions') }}
-    where is_additive and period_kind <> 'instant'
+    where is_additive and period_kind <> 'instant' and {{ fundamentals_filers_to_refresh() }}
 
 ),
 

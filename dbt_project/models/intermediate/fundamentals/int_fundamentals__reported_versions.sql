@@ -4,6 +4,7 @@
 with mapped_facts as (
 
     select * from {{ ref('int_fundamentals__facts_mapped') }}
+    where {{ fundamentals_filers_to_refresh() }}
 
 ),
 

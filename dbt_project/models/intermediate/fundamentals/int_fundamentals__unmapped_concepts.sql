@@ -4,6 +4,7 @@
 with facts as (
 
     select * from {{ ref('stg_edgar__facts') }}
+    where {{ fundamentals_filers_to_refresh() }}
 
 ),
 
@@ -21,6 +22,7 @@ mapped_concepts as (
         concept,
         unit
     from {{ ref('int_fundamentals__facts_mapped') }}
+    where {{ fundamentals_filers_to_refresh() }}
 
 ),
 

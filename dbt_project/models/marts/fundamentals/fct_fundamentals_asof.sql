@@ -7,6 +7,7 @@
 with pit as (
 
     select * from {{ ref('fct_fundamentals_pit') }}
+    where {{ fundamentals_filers_to_refresh() }}
 
 ),
 

@@ -5,13 +5,14 @@
 with quarterly as (
 
     select * from {{ ref('int_fundamentals__quarterly_ttm') }}
+    where {{ fundamentals_filers_to_refresh() }}
 
 ),
 
 reported as (
 
     select * from {{ ref('int_fundamentals__reported_versions') }}
-    where period_kind in ('annual', 'instant')
+    where period_kind in ('annual', 'instant') and {{ fundamentals_filers_to_refresh() }}
 
 ),
 

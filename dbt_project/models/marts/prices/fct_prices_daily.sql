@@ -1,5 +1,6 @@
 {{ config(
     materialized='incremental',
+    tags=['date_partitioned'],
     unique_key=['symbol', 'trading_date'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',

@@ -1,11 +1,13 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key='cik', incremental_strategy='delete+insert') }}
 -- One row per XBRL fact per filing (companyfacts): vendor names renamed, types cast, raw
 -- re-deliveries of the same natural key collapsed to the first landed copy.
--- A table, unlike the other staging models: three models and 13 tests read it, and as a
--- view each of them re-ran the dedup window and the key hash over every raw fact.
+-- Stored, unlike the other staging models: three models and 13 tests read it, and as a view
+-- each of them re-ran the dedup window and the key hash over every raw fact. Incremental by
+-- filer like the fundamentals models (macros/fundamentals/fundamentals_refresh.sql).
 with source as (
 
     select * from {{ source('raw', 'edgar_facts') }}
+    where {{ fundamentals_filers_to_refresh() }}
 
 ),
 

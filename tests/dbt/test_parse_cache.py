@@ -1,0 +1,29 @@
+"""The partial-parse file is kept per connection and vars, and handed to the next dbt call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orchestration.defs.dbt.parse_cache import PARTIAL_PARSE_FILE, cache_key, reuse_partial_parse
+
+ENV = {"FACTOR_MART_BACKEND": "duckdb", "FACTOR_MART_DUCKDB_PATH": "/data/a.duckdb"}
+
+
+def test_key_changes_with_the_connection_and_the_vars_only():
+    assert cache_key(ENV, None) == cache_key(dict(reversed(ENV.items())), {})
+    assert cache_key(ENV, None) != cache_key(ENV | {"FACTOR_MART_DUCKDB_PATH": "/b.duckdb"}, None)
+    assert cache_key(ENV, None) != cache_key(ENV, {"min_date": "2024-01-01"})
+
+
+def test_a_call_gets_the_file_of_the_last_call_with_the_same_key(tmp_path: Path):
+    with reuse_partial_parse(tmp_path, ENV) as first:
+        assert not (first / PARTIAL_PARSE_FILE).exists()  # nothing cached yet
+        (first / PARTIAL_PARSE_FILE).write_bytes(b"parsed once")  # what dbt leaves behind
+    with reuse_partial_parse(tmp_path, ENV, {"min_date": "2024-01-01"}) as other_vars:
+        assert not (other_vars / PARTIAL_PARSE_FILE).exists()
+    with reuse_partial_parse(tmp_path, ENV) as second:
+        assert second != first
+        assert (second / PARTIAL_PARSE_FILE).read_bytes() == b"parsed once"
+        (second / PARTIAL_PARSE_FILE).write_bytes(b"parsed twice")
+    with reuse_partial_parse(tmp_path, ENV) as third:
+        assert (third / PARTIAL_PARSE_FILE).read_bytes() == b"parsed twice"

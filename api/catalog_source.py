@@ -18,6 +18,17 @@ def catalog(snapshot: Snapshot | None) -> pl.DataFrame:
     return catalog_frame().sort("factor")
 
 
+def families(snapshot: Snapshot | None) -> dict[str, str]:
+    """factor -> family, looked up on every factor-value request (once per version)."""
+    def build() -> dict[str, str]:
+        frame = catalog(snapshot)
+        return dict(zip(frame["factor"].to_list(), frame["family"].to_list(), strict=True))
+
+    if snapshot is None:
+        return build()
+    return snapshot.store.cached(snapshot.version, "families", build)
+
+
 def records(frame: pl.DataFrame) -> list[dict]:
     """Catalog rows with the ', '-joined list columns split back into lists."""
     rows = []

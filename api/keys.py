@@ -51,16 +51,20 @@ class KeyStore:
         self.dsn = settings.postgres_dsn
         self.path = settings.api_keys_path or settings.duckdb_path.parent / "api_keys.sqlite"
         self.table = "api.keys" if self.postgres else "api_keys"
+        self._created = False  # the table exists (checked once per store, not per call)
 
     def _connect(self):
         if self.postgres:
             con = psycopg.connect(self.dsn, autocommit=True)
-            con.execute("CREATE SCHEMA IF NOT EXISTS api")
+            if not self._created:
+                con.execute("CREATE SCHEMA IF NOT EXISTS api")
         else:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             con = sqlite3.connect(self.path, isolation_level=None, timeout=10,
                                   detect_types=sqlite3.PARSE_DECLTYPES)
-        con.execute(_DDL.format(table=self.table))
+        if not self._created:
+            con.execute(_DDL.format(table=self.table))
+            self._created = True
         return con
 
     def _sql(self, sql: str) -> str:

@@ -35,6 +35,11 @@ class Snapshot:
     def query(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         return self.store.run(self.version, sql, params or [])
 
+    def columns(self, sql: str, params: list[Any] | None = None) -> dict[str, list]:
+        """The result as Python lists by column (no DataFrame): for the hot read routes,
+        which encode it straight to JSON."""
+        return self.store.columns(self.version, sql, params or [])
+
     def has_table(self, name: str) -> bool:
         return name in self.version.row_counts or name == "mart_versions"
 
@@ -155,6 +160,23 @@ class MartStore:
             columns = [d.name for d in cur.description]
             return pl.DataFrame(cur.fetchall(), schema=columns, orient="row",
                                 infer_schema_length=None)
+
+    def columns(self, version: MartVersion, sql: str, params: list[Any]) -> dict[str, list]:
+        if self.settings.backend is Backend.duckdb:
+            cursor = self._duckdb(version).cursor()
+            try:
+                arrays = cursor.execute(sql.format(m="marts"), params).fetchnumpy()
+            finally:
+                cursor.close()
+            # DATE comes back as datetime64[us]; NULLs as masked entries (None in tolist()).
+            return {name: (values.astype("datetime64[D]") if values.dtype.kind == "M"
+                           else values).tolist() for name, values in arrays.items()}
+        pg_sql = sql.format(m=version.location).replace("?", "%s")
+        with self._postgres() as con, con.cursor() as cur:
+            cur.execute(pg_sql, params)
+            names = [d.name for d in cur.description]
+            rows = cur.fetchall()
+        return {name: [row[i] for row in rows] for i, name in enumerate(names)}
 
     def _duckdb(self, version: MartVersion) -> duckdb.DuckDBPyConnection:
         """A cached read-only connection per snapshot file (cursors are per request)."""

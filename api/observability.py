@@ -54,6 +54,15 @@ class Metrics:
             "factor_mart_mart_published_timestamp_seconds",
             "when the latest mart version was published (Unix time; its age is time() - this)",
             registry=self.registry, multiprocess_mode="max")
+        self._sent: dict = {}
+
+    def sent(self, kind: str) -> None:
+        """Count one stream event sent (the labelled child is looked up once per kind: this
+        runs once per client per publish)."""
+        child = self._sent.get(kind)
+        if child is None:
+            child = self._sent[kind] = self.events.labels(kind)
+        child.inc()
 
     def exposition(self) -> bytes:
         """The Prometheus text format: of every worker in multiprocess mode, else this one."""
@@ -100,8 +109,9 @@ class ObservabilityMiddleware:
             elapsed = time.perf_counter() - started
             self.metrics.requests.labels(method, route, str(status["code"])).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
-            query = redacted_query(scope.get("query_string", b""))
-            client = (scope.get("client") or ("-", 0))[0]
-            log.info("%s %s%s %s %.1fms client=%s principal=%s", method, scope["path"],
-                     f"?{query}" if query else "", status["code"], elapsed * 1000, client,
-                     scope.get("state", {}).get("principal", "-"))
+            if log.isEnabledFor(logging.INFO):  # the query is parsed only to be logged
+                query = redacted_query(scope.get("query_string", b""))
+                client = (scope.get("client") or ("-", 0))[0]
+                log.info("%s %s%s %s %.1fms client=%s principal=%s", method, scope["path"],
+                         f"?{query}" if query else "", status["code"], elapsed * 1000,
+                         client, scope.get("state", {}).get("principal", "-"))

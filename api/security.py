@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import jwt
@@ -12,7 +14,7 @@ import redis
 from pyrate_limiter import Duration, InMemoryBucket, Rate, RateItem, RedisBucket
 
 from api.errors import ApiError
-from api.keys import KeyStore
+from api.keys import ApiKey, KeyStore
 from factor_mart.settings import Settings
 
 
@@ -35,10 +37,40 @@ def token_from(headers, query_params) -> str | None:
     return query_params.get("api_key")
 
 
+class KeyCache:
+    """Verified API keys (and rejected tokens) remembered for `seconds`, so a request does not
+    open the key store each time. A revoked key therefore keeps working for at most `seconds`
+    in each server process; 0 turns the cache off. Entries are keyed by the token's SHA-256,
+    not the secret itself, and the cache is bounded (least recently used out first)."""
+
+    def __init__(self, keys: KeyStore, seconds: float, size: int = 10_000) -> None:
+        self.keys, self.seconds, self.size = keys, seconds, size
+        self._entries: OrderedDict[str, tuple[float, ApiKey | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def verify(self, token: str) -> ApiKey | None:
+        if self.seconds <= 0:
+            return self.keys.verify(token)
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is not None and entry[0] > now:
+                self._entries.move_to_end(digest)
+                return entry[1]
+        key = self.keys.verify(token)
+        with self._lock:
+            self._entries[digest] = (now + self.seconds, key)
+            self._entries.move_to_end(digest)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return key
+
+
 class Authenticator:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.keys = KeyStore(settings)
+        self.keys = KeyCache(KeyStore(settings), settings.api_key_cache_seconds)
 
     def identify(self, token: str | None, client: str) -> Principal | None:
         """The principal a token proves, anonymous without one; None for a bad token."""

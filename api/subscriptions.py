@@ -146,6 +146,7 @@ class Payloads:
         self.store = store
         self._entries: dict[tuple[int, str], asyncio.Future] = {}
         self._active: dict[str, tuple[Subscribe, int]] = {}  # key -> (message, subscriptions)
+        self._texts: dict[tuple[str, str, str], str] = {}  # see update_text
 
     def add(self, message: Subscribe) -> str:
         """Count a subscription in (its payload is prefetched after each publish); its key."""
@@ -162,6 +163,7 @@ class Payloads:
     def prefetch(self, event: Event) -> None:
         """Start every subscribed payload for a newly announced version; forget older ones."""
         self._entries = {k: f for k, f in self._entries.items() if k[0] >= event.id}
+        self._texts = {}
         for key, (message, _) in self._active.items():
             if message.stream_type == "mart_versions":  # the event itself is the payload
                 body = {"version": event.id, "data": event.data}
@@ -175,12 +177,26 @@ class Payloads:
         """(body, body as JSON) for `message` (whose `payload_key` is `key`) from the current
         snapshot; `version` is the newest version announced."""
         future = self._future(version, key, message)
+        if future.done() and not future.cancelled() and future.exception() is None:
+            return future.result()  # the usual case after a prefetch: no shield per client
         try:
             return await asyncio.shield(future)  # a client leaving must not cancel the others'
         except Exception:
             if self._entries.get((version, key)) is future:
                 del self._entries[(version, key)]  # do not keep a failure
             raise
+
+    def update_text(self, sub_id: str, stream_type: str, body_json: str) -> str:
+        """The whole update message, made once per subscription id and body however many
+        clients it goes to (most clients' first subscription is "s1")."""
+        key = (sub_id, stream_type, body_json)  # body_json: the shared object, hashed once
+        text = self._texts.get(key)
+        if text is None:
+            if len(self._texts) > 10_000:
+                self._texts = {}
+            head = json.dumps({"subscription_id": sub_id, "stream_type": stream_type})
+            text = self._texts[key] = f'{{"type": "update", {head[1:-1]}, {body_json[1:]}'
+        return text
 
     def _future(self, version: int, key: str, message: Subscribe) -> asyncio.Future:
         future = self._entries.get((version, key))

@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     api_heartbeat_seconds: float = 15.0
     api_send_timeout_seconds: float = 10.0  # a stream client that blocks a send is dropped
     api_max_subscriptions: int = 50  # per WebSocket connection
+    api_ws_messages_per_second: float = 5.0  # per WebSocket connection, sustained
+    api_ws_message_burst: int = 20  # messages a connection may send at once; flooding past
+    # the limit gets error messages, then (after another burst) the connection is closed
+    api_key_cache_seconds: float = 5.0  # a verified API key is trusted this long per process
+    # (revocation takes effect within it)
     api_poll_seconds: float = 1.0  # memory:// broadcaster: how often to look for a new version
     api_keys_path: Path | None = None  # SQLite key store; default beside the DuckDB file
 

@@ -76,7 +76,8 @@ def run_api_bench(console: Console, *, url: str | None, symbols: int, years: int
                              "send_buffer_bytes": send_buffer, "server_cpu_seconds": server_cpu,
                              "client_cpu_seconds": streams["client_cpu_seconds"],
                              "client_processes": streams["client_processes"],
-                             "phases": [_phase_json(p) for p in phases]}
+                             "phases": [_phase_json(p) for p in phases],
+                             "load_average": os.getloadavg()}
         _print_streams(console, phases)
         say(f"CPU seconds: server {server_cpu:.1f}, stream clients "
             f"{streams['client_cpu_seconds']:.1f} ({streams['client_processes']} processes)")

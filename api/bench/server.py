@@ -19,6 +19,8 @@ from pathlib import Path
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from api.main import SERVER_OPTIONS
+
 
 def listening_socket(port: int, send_buffer: int | None) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -40,7 +42,7 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, default=None)
     args = parser.parse_args()
     config = uvicorn.Config("api.main:create_app", factory=True, log_level="warning",
-                            backlog=4096, workers=args.workers)
+                            backlog=4096, workers=args.workers, **SERVER_OPTIONS)
     server = uvicorn.Server(config)
     sock = listening_socket(args.port, args.send_buffer)
     if args.workers > 1:  # as uvicorn.run does for --workers

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from api.catalog_source import catalog, factor_row
+from api.catalog_source import catalog, factor_row, families
 from api.deps import (
     BULK_RESPONSES,
     ERROR_RESPONSES,
@@ -22,13 +22,11 @@ from api.deps import (
     StoreDep,
     date_range,
     guard,
-    json_rows,
     knowledge_time,
-    render,
+    render_columns,
     require_table,
     snapshot_for,
     split_list,
-    without_nan,
 )
 from api.errors import ApiError
 from api.schemas import CrossSection, History
@@ -56,9 +54,9 @@ def cross_section(
 ):
     """Every symbol's raw value, z-score, percentile rank and sector-neutral z on one date."""
     snapshot = snapshot_for(store, as_of)
-    entry = factor_row(catalog(snapshot), factor)
-    if entry["family"] not in STOCK_LEVEL:
-        raise ApiError(422, "not_stock_level", f"{factor} is a {entry['family']} factor with no "
+    family = families(snapshot).get(factor) or factor_row(catalog(snapshot), factor)["family"]
+    if family not in STOCK_LEVEL:
+        raise ApiError(422, "not_stock_level", f"{factor} is a {family} factor with no "
                        "cross-section; use /v1/macro/series", "factor")
     require_table(snapshot, "fct_factor_values")
     if date is None:
@@ -68,17 +66,17 @@ def cross_section(
             raise ApiError(404, "no_values", f"no values for {factor} in version "
                            f"{snapshot.version.version}", "factor")
     _check_known_after(as_of, date, "date")
-    frame = without_nan(snapshot.query(
+    columns = snapshot.columns(
         "SELECT symbol, raw, z, rank, sector_z FROM {m}.fct_factor_values "
-        "WHERE factor = ? AND date = ? ORDER BY symbol", [factor, date]))
-    if frame.is_empty():
+        "WHERE factor = ? AND date = ? ORDER BY symbol", [factor, date])
+    if not columns["symbol"]:
         before = snapshot.query("SELECT max(date) AS d FROM {m}.fct_factor_values "
                                 "WHERE factor = ? AND date <= ?", [factor, date])["d"][0]
         hint = f"; the latest earlier date is {before}" if before else ""
         raise ApiError(404, "no_values", f"no values for {factor} on {date}{hint}", "date")
-    return render(frame, format, lambda: json_rows(
-        {"factor": factor, "date": date.isoformat(), "version": snapshot.version.version,
-         "count": frame.height}, frame), f"{factor}-{date}")
+    return render_columns(columns, format, {
+        "factor": factor, "date": date.isoformat(), "version": snapshot.version.version,
+        "count": len(columns["symbol"])}, f"{factor}-{date}")
 
 
 @router.get("/symbols/{symbol}/factors", response_model=History, responses=BULK_RESPONSES)
@@ -98,7 +96,7 @@ def symbol_history(
     snapshot = snapshot_for(store, as_of)
     require_table(snapshot, "fct_factor_values")
     wanted = split_list(factors, re.compile(FACTOR_PATTERN).match, "factor", "factors")
-    known = set(catalog(snapshot)["factor"].to_list())
+    known = families(snapshot)
     unknown = [f for f in wanted if f not in known]
     if unknown:
         raise ApiError(404, "unknown_factor", f"unknown factor(s): {', '.join(unknown)}",
@@ -107,16 +105,16 @@ def symbol_history(
     _check_known_after(as_of, end, "end")
     # factor = ANY(list), not IN (?, ...): DuckDB plans a long IN list as a join.
     factor_filter = "AND factor = ANY(?)" if wanted else ""
-    frame = without_nan(snapshot.query(
+    columns = snapshot.columns(
         "SELECT date, factor, raw, z, rank, sector_z FROM {m}.fct_factor_values "
         f"WHERE symbol = ? AND date BETWEEN ? AND ? {factor_filter} ORDER BY date, factor",
-        [symbol, start, end, *([wanted] if wanted else [])]))
-    if frame.is_empty() and snapshot.query(
+        [symbol, start, end, *([wanted] if wanted else [])])
+    if not columns["date"] and snapshot.query(
             "SELECT 1 AS x FROM {m}.fct_factor_values WHERE symbol = ? LIMIT 1",
             [symbol]).is_empty():
         raise ApiError(404, "unknown_symbol", f"no factor values for symbol {symbol!r}",
                        "symbol")
-    return render(frame, format, lambda: json_rows(
-        {"symbol": symbol, "factors": wanted or sorted(set(frame["factor"].to_list())),
-         "start": start.isoformat(), "end": end.isoformat(), "version": snapshot.version.version,
-         "count": frame.height}, frame), f"{symbol}-factors")
+    return render_columns(columns, format, {
+        "symbol": symbol, "factors": wanted or sorted(set(columns["factor"])),
+        "start": start.isoformat(), "end": end.isoformat(), "version": snapshot.version.version,
+        "count": len(columns["date"])}, f"{symbol}-factors")

@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from itertools import count
 from typing import Annotated
 
@@ -47,6 +48,7 @@ async def sse_events(
     subscriber = broadcaster.subscribe()
     metrics.stream_clients.labels("sse").inc()
     resume = last_event_id if last_event_id is not None else resume_from
+    queue_dropped: list[bool] = []
 
     async def stream():
         sent = resume or 0
@@ -65,34 +67,116 @@ async def sse_events(
                 event = await subscriber.next()
                 if event.id > sent:
                     yield _sse(event)
-                    metrics.events.labels(event.type).inc()
+                    metrics.sent(event.type)
                     sent = event.id
         except Dropped:
+            queue_dropped.append(True)  # counted by the broadcaster already
             yield {"event": "dropped", "data": json.dumps(
                 {"message": "client too slow: its event queue filled up"})}
         finally:
             broadcaster.unsubscribe(subscriber)
             metrics.stream_clients.labels("sse").dec()
 
-    return _EventStream(stream(), on_timeout=metrics.dropped_clients.inc,
+    def timed_out() -> None:
+        if not queue_dropped:
+            metrics.dropped_clients.inc()
+
+    return _EventStream(stream(), on_timeout=timed_out,
                         ping=state.settings.api_heartbeat_seconds,
                         send_timeout=state.settings.api_send_timeout_seconds)
 
 
+# Set in the task serving an SSE response the server gave up on (see `_EventStream`).
+_abandoned: ContextVar[bool] = ContextVar("factor_mart_sse_abandoned", default=False)
+INCOMPLETE = "ASGI callable returned without completing response"
+
+
+class AbandonedStreamFilter(logging.Filter):
+    """Drops uvicorn's "returned without completing response" error for an SSE stream the API
+    dropped on purpose: its client stopped reading, so the end of the chunked body can never
+    be written, and uvicorn then closes the connection (the API logs the drop itself). The
+    line still appears for any other response left incomplete. uvicorn logs it in the task
+    that ran the app, right after the app returns, where `_abandoned` is still set."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_abandoned.get() and str(record.msg).startswith(INCOMPLETE))
+
+
+def install_log_filter() -> None:
+    """Once per process, on the logger uvicorn reports app errors with."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, AbandonedStreamFilter) for f in logger.filters):
+        logger.addFilter(AbandonedStreamFilter())
+
+
 class _EventStream(EventSourceResponse):
     """An SSE response that counts a client whose send timed out (it stopped reading and its
-    buffers are full) as dropped; the connection is closed without a traceback in the log."""
+    buffers are full) as dropped, and closes its connection without an error in the log."""
 
     def __init__(self, *args, on_timeout: Callable[[], None], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.on_timeout = on_timeout
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def _send_with_timeout(self, send, message) -> None:
+        """sse-starlette's per-send timeout with asyncio's timer instead of an anyio cancel
+        scope: this runs once per client per publish, and the cancel scope was ~7% of the
+        server's CPU for a publish to 1,000 clients."""
         try:
-            await super().__call__(scope, receive, send)
+            async with asyncio.timeout(self.send_timeout):
+                await send(message)
+        except TimeoutError:
+            raise SendTimeoutError from None
+
+    async def __call__(self, scope, receive, send) -> None:
+        async def bounded(message) -> None:
+            # sse-starlette bounds each event's send but not the last one (after "dropped"),
+            # which would wait forever on a client that stopped reading.
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                try:
+                    async with asyncio.timeout(self.send_timeout):
+                        await send(message)
+                except TimeoutError:
+                    raise SendTimeoutError from None
+            else:
+                await send(message)
+
+        try:
+            await super().__call__(scope, receive, bounded)
         except SendTimeoutError:
             self.on_timeout()
+            _abandoned.set(True)
             log.info("dropped an SSE client that stopped reading (%s)", scope.get("client"))
+
+
+class MessageBudget:
+    """A token bucket over the messages one WebSocket connection sends: `rate` a second
+    sustained, `burst` at once. A message over the budget is refused with an error message;
+    a client that goes on sending `burst` more refused messages is closed (1008)."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, max(1, burst)
+        self.tokens, self.refused = float(self.burst), 0
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        """Whether one more message is within the budget (and count it)."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            self.refused = 0
+            return True
+        self.refused += 1
+        return False
+
+    @property
+    def exhausted(self) -> bool:
+        """The client kept flooding after being told: close it."""
+        return self.refused > self.burst
+
+    def retry_after(self) -> float:
+        return round((1 - self.tokens) / self.rate, 3) if self.rate > 0 else 60.0
 
 
 class _Client:
@@ -109,6 +193,10 @@ class _Client:
         self.lock = asyncio.Lock()
         self.closed = asyncio.Event()  # set when the client must be dropped
         self.close_code = 1000  # 1013 (try again later) when dropped for being too slow
+        self.close_reason = ""
+        settings = self.state.settings
+        self.budget = MessageBudget(settings.api_ws_messages_per_second,
+                                    settings.api_ws_message_burst)
 
     async def send(self, message: dict) -> None:
         await self.send_text(json.dumps(message, default=str))
@@ -144,11 +232,12 @@ class _Client:
             for crossing in tracker.new_crossings(body["values"]):
                 await self.send({"type": "alert"} | head | {"version": body["version"]}
                                 | {k: v for k, v in crossing.items() if k != "crossed"})
-                self.state.metrics.events.labels("alert").inc()
+                self.state.metrics.sent("alert")
             return
-        # The body is shared by every client with the same subscription: splice, not re-encode.
-        await self.send_text(f'{{"type": "update", {json.dumps(head)[1:-1]}, {body_json[1:]}')
-        self.state.metrics.events.labels("update").inc()
+        # The body is shared by every client with the same subscription: spliced once.
+        await self.send_text(self.state.payloads.update_text(sub_id, message.stream_type,
+                                                             body_json))
+        self.state.metrics.sent("update")
 
     async def update_quietly(self, sub_id: str) -> None:
         try:
@@ -221,6 +310,17 @@ class _Client:
             received = await self.websocket.receive()
             if received["type"] == "websocket.disconnect":
                 return
+            if not self.budget.take():
+                if self.budget.exhausted:
+                    log.info("closed a websocket client that kept flooding messages (%s)",
+                             self.websocket.client)
+                    self.close_code, self.close_reason = 1008, "message rate limit exceeded"
+                    return
+                await self.send({"type": "error", "code": "rate_limited",
+                                 "message": f"more than {self.budget.rate:g} messages a second "
+                                            f"(burst {self.budget.burst}); this one was ignored",
+                                 "retry_after_seconds": self.budget.retry_after()})
+                continue
             if received.get("text") is None:
                 await self.error("messages must be JSON text frames")
                 continue
@@ -270,4 +370,4 @@ async def websocket_stream(websocket: WebSocket):
         with contextlib.suppress(Exception):
             # Bounded: the close frame waits behind a full buffer when the client stopped reading.
             async with asyncio.timeout(1):
-                await websocket.close(code=client.close_code)
+                await websocket.close(code=client.close_code, reason=client.close_reason)

@@ -153,3 +153,14 @@ def test_bench_measures_every_route_without_errors(server, api_key):
     assert [r.route.split(":")[0] for r in results] == ["cross-section", "history", "catalog"]
     assert all(r.errors == 0 and len(r.latencies_ms) == 20 for r in results)
     assert float(results[0].row()["p99 ms"]) >= float(results[0].row()["p50 ms"]) > 0
+
+
+def test_symbol_history_as_csv_keeps_dates_and_nulls(client):
+    response = client.get("/v1/symbols/CCC/factors", params={
+        "factors": "ret_1d", "start": "2024-01-02", "end": "2024-01-04", "format": "csv"})
+    assert response.headers["content-type"].startswith("text/csv")
+    frame = pl.read_csv(io.BytesIO(response.content), try_parse_dates=True)
+    assert frame.columns == ["date", "factor", "raw", "z", "rank", "sector_z"]
+    assert frame["date"].to_list() == DATES
+    assert frame["raw"].to_list() == [raw_value(d, 2, 0) for d in range(3)]
+    assert frame["sector_z"].null_count() == 3  # CCC has no sector z: empty, not NaN

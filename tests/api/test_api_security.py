@@ -12,16 +12,20 @@ import pytest
 from serving import start_server, stop_server
 
 from api.keys import KeyStore
+from api.security import KeyCache
+from factor_mart.settings import Backend, Settings
 
 SECRET = "test-signing-secret-of-enough-length-32b"
 CROSS_SECTION = "/v1/factors/ret_1d/cross-section"
+KEY_CACHE_SECONDS = 2.0
 
 
 @pytest.fixture(scope="module")
 def secured(warehouse):
     running = start_server(warehouse, api_jwt_secret=SECRET,
                            api_cors_origins="https://app.example.org",
-                           api_rate_limit_per_minute="1000")
+                           api_rate_limit_per_minute="1000",
+                           api_key_cache_seconds=str(KEY_CACHE_SECONDS))
     yield running
     stop_server(running)
 
@@ -54,8 +58,31 @@ def test_key_works_until_revoked_and_is_stored_hashed(secured):
     assert secret not in store.read_bytes().decode("latin-1") and len(stored) == 64
     assert key_id in secured.cli("apikey", "list")
     secured.cli("apikey", "revoke", key_id)
-    revoked = httpx.get(f"{secured.url}{CROSS_SECTION}", headers=headers)
-    assert revoked.status_code == 401
+    revoked_at = time.monotonic()
+    # The server trusts a verified key for KEY_CACHE_SECONDS: refused within that bound.
+    while httpx.get(f"{secured.url}{CROSS_SECTION}", headers=headers).status_code == 200:
+        assert time.monotonic() - revoked_at < KEY_CACHE_SECONDS + 1
+        time.sleep(0.1)
+    assert httpx.get(f"{secured.url}{CROSS_SECTION}", headers=headers).status_code == 401
+
+
+def test_verified_keys_are_cached_for_a_bounded_time(tmp_path):
+    """Within the cache's time a verified key (and a refused token) is answered without the
+    key store: here, with the store's file gone; after it, the store decides again."""
+    settings = Settings(backend=Backend.duckdb, duckdb_path=tmp_path / "w.duckdb")
+    store = KeyStore(settings)
+    key = store.create("cached")[1]
+    cache = KeyCache(store, seconds=0.5)
+    assert cache.verify(key).name == "cached"
+    assert cache.verify("fm_abc_wrong") is None
+    assert store.revoke(store.list()[0].key_id)
+    store.path.rename(tmp_path / "elsewhere.sqlite")
+    assert cache.verify(key).name == "cached"  # no store to ask: answered from the cache
+    assert cache.verify("fm_abc_wrong") is None
+    (tmp_path / "elsewhere.sqlite").rename(store.path)
+    time.sleep(0.6)
+    assert cache.verify(key) is None  # revoked, and now asked again
+    assert KeyCache(store, seconds=0).verify(store.create("uncached")[1]).name == "uncached"
 
 
 def test_jwt_bearer_tokens(secured):

@@ -7,8 +7,8 @@ import time
 
 import httpx
 import pytest
-from serving import raw_value, sse_events, write_marts
-from websockets.exceptions import InvalidStatus
+from serving import raw_value, sse_events, start_server, stop_server, write_marts
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
 from factor_mart.publish import publish
@@ -112,3 +112,41 @@ def test_websocket_updates_respect_the_minimum_interval(server, api_key, warehou
 def test_websocket_without_a_key_is_refused(server):
     with pytest.raises(InvalidStatus), connect(f"{server.ws_url}/v1/stream/ws"):
         pass
+
+
+def test_websocket_message_flood_is_refused_then_closed(warehouse, api_key):
+    """Over a real socket: 1 message a second with bursts of 3. The first three messages are
+    answered, the next ones get a rate_limited error, and a client that keeps flooding after
+    as many refusals as the burst is closed with 1008."""
+    limited = start_server(warehouse, api_ws_messages_per_second="1", api_ws_message_burst="3")
+    try:
+        with connect(f"{limited.ws_url}/v1/stream/ws?api_key={api_key}") as ws:
+            for _ in range(3):
+                ws.send(json.dumps({"type": "ping"}))
+            assert [_recv(ws) for _ in range(3)] == [{"type": "pong"}] * 3
+            for _ in range(3):
+                ws.send(json.dumps({"type": "ping"}))
+            refused = [_recv(ws) for _ in range(3)]
+            assert [r["code"] for r in refused] == ["rate_limited"] * 3
+            assert all(0 < r["retry_after_seconds"] <= 1 for r in refused)
+            time.sleep(1.1)  # a token comes back: answered again, and the refusals reset
+            ws.send(json.dumps({"type": "ping"}))
+            assert _recv(ws) == {"type": "pong"}
+            for _ in range(5):  # 4 refusals > the burst of 3: closed
+                ws.send(json.dumps({"type": "ping"}))
+            assert [_recv(ws)["code"] for _ in range(3)] == ["rate_limited"] * 3
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=5)
+            assert closed.value.rcvd.code == 1008
+            assert closed.value.rcvd.reason == "message rate limit exceeded"
+    finally:
+        stop_server(limited)
+
+
+def test_websocket_messages_are_not_compressed(server, api_key):
+    """permessage-deflate would compress every update once per client; the server declines
+    it (the client offers it by default)."""
+    with connect(f"{server.ws_url}/v1/stream/ws?api_key={api_key}") as ws:
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+        ws.send(json.dumps({"type": "ping"}))
+        assert _recv(ws) == {"type": "pong"}

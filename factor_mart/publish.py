@@ -1,7 +1,9 @@
 """Publish the marts as an immutable, numbered version that the API reads while builds run.
 
 DuckDB: the marts schema is copied into `snapshots/mart-<version>.duckdb` beside the warehouse
-file, renamed into place, and `snapshots/current.json` is swapped atomically (os.replace).
+file, renamed into place, and `snapshots/current.json` is swapped atomically (os.replace). A
+new file starts as a copy of the newest one and rewrites only what changed (the years of
+fct_factor_values, the small tables whole); readers keep reading their own immutable file.
 PostgreSQL: the marts are copied into schema `mart_v<version>` in one REPEATABLE READ
 transaction that also inserts the `marts.mart_versions` row, so readers see the old or the new
 version, never a half-copied one. Old versions beyond `snapshot_keep` are removed.
@@ -10,12 +12,16 @@ version, never a half-copied one. Old versions beyond `snapshot_keep` are remove
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from factor_mart.settings import Backend, Settings
 from factor_mart.warehouse import Warehouse, connect
@@ -37,6 +43,7 @@ FRESHNESS_COLUMNS = {
 }
 _SNAPSHOT_NAME = re.compile(r"^mart-(\d+)\.duckdb$")
 PUBLISH_MEMORY_LIMIT = "3GB"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -130,21 +137,30 @@ def _publish_duckdb(settings: Settings) -> MartVersion:
         wh.execute("CREATE SCHEMA IF NOT EXISTS marts")
         wh.execute(_VERSIONS_DDL)
         tables = _mart_tables(wh)
+        existing = {int(m.group(1)): p for p in folder.iterdir()
+                    if (m := _SNAPSHOT_NAME.match(p.name))}
         stored = wh.query("SELECT coalesce(max(version), 0) AS v FROM marts.mart_versions")["v"][0]
-        number = max([int(stored)] + [int(m.group(1)) for p in folder.iterdir()
-                                      if (m := _SNAPSHOT_NAME.match(p.name))]) + 1
+        number = max([int(stored), *existing]) + 1
         counts, freshness, low, high = _describe(wh, tables)
         version = MartVersion(number, datetime.now(UTC).replace(tzinfo=None), low, high,
                               counts, freshness, f"mart-{number}.duckdb")
         partial = folder / f".mart-{number}.duckdb.partial"
         partial.unlink(missing_ok=True)
         Path(f"{partial}.wal").unlink(missing_ok=True)  # left by a publish that was killed
-        wh.execute(f"ATTACH '{partial}' AS snap")
+        _fingerprint_marts(wh, tables)
+        # The newest file is always complete: a snapshot is renamed into place only when done.
+        base = existing[max(existing)] if existing else None
+        reused = base is not None and _reusable(wh, base, tables)
+        if reused:
+            _copy_file(base, partial)
+        wh.execute(f"ATTACH '{partial}' AS snap (ROW_GROUP_SIZE {SNAPSHOT_ROW_GROUP_SIZE})")
         try:
-            wh.execute("CREATE SCHEMA snap.marts")
-            for table in tables:
-                _copy_to_snapshot(wh, table)
-            wh.execute("CREATE TABLE snap.marts.mart_versions AS "
+            if not reused:
+                wh.execute("CREATE SCHEMA snap.marts")
+                wh.execute(f"CREATE SCHEMA snap.{_META_SCHEMA}")
+                wh.execute(_PARTS_DDL)
+            written = _sync_snapshot(wh, tables, number)
+            wh.execute("CREATE OR REPLACE TABLE snap.marts.mart_versions AS "
                        "SELECT * FROM marts.mart_versions")
             _insert_version(wh, version, "snap.marts.mart_versions")
         finally:
@@ -152,9 +168,12 @@ def _publish_duckdb(settings: Settings) -> MartVersion:
         os.replace(partial, folder / version.location)
         _insert_version(wh, version)
     _write_pointer(folder, version)
-    for old in folder.iterdir():
-        match = _SNAPSHOT_NAME.match(old.name)
-        if match and int(match.group(1)) <= number - settings.snapshot_keep:
+    log.info("published %s: %s, %d row(s) written (%s)", version.location,
+             f"from mart-{max(existing)}.duckdb" if reused else "full copy",
+             sum(written.values()),
+             ", ".join(t if p is None else f"{t} {p}" for t, p in written) or "nothing")
+    for old_number, old in existing.items():
+        if old_number <= number - settings.snapshot_keep:
             old.unlink(missing_ok=True)  # open readers keep their file handle (POSIX)
     return version
 
@@ -165,19 +184,147 @@ def _publish_duckdb(settings: Settings) -> MartVersion:
 # factors one row group per factor and year. In the build's date order a history read every
 # row of its date range (24 M rows a year at 1,000 symbols: 0.1-0.5 s instead of ~6 ms).
 SNAPSHOT_ORDER = {"fct_factor_values": ("date", "factor, symbol, date")}
+# Rows per row group written into a snapshot (DuckDB's default is 122,880; the option holds
+# only for the ATTACH that writes). A history reads one row group per factor and year, so
+# smaller groups read less: measured on one factor-year of a 1,000-symbol snapshot, a history
+# 10.0 -> 5.4 ms of CPU, a cross-section 5.3 -> 7.3 ms.
+SNAPSHOT_ROW_GROUP_SIZE = 16384
+
+# A new snapshot starts as a byte copy of the newest one and rewrites only the parts whose
+# content changed: a calendar year of a table in SNAPSHOT_ORDER, any other table whole. Each
+# snapshot records in `snapshot_meta.parts` what every part held when it was written: its
+# columns, row count and fingerprint (the sum of a 64-bit hash of every row, so any change of
+# any value, row added or row removed shows, whoever wrote it: a build step, a roll-back or a
+# hand edit; two different contents agree by chance with odds of ~2^-64). Counting the
+# warehouse's fingerprints is one scan of the marts, a fraction of the cost of sorting and
+# writing them. The API reads only schema `marts`.
+_META_SCHEMA = "snapshot_meta"
+_PARTS_DDL = f"""
+CREATE TABLE snap.{_META_SCHEMA}.parts (
+    table_name VARCHAR NOT NULL, part INTEGER, columns VARCHAR NOT NULL,
+    row_count BIGINT NOT NULL, fingerprint HUGEINT NOT NULL, written_in BIGINT NOT NULL
+)"""
+# Deleted rows leave free blocks that later writes reuse; past this share of the file the
+# next publish writes a fresh, compact copy instead.
+MAX_FREE_SHARE = 0.35
 
 
-def _copy_to_snapshot(wh: Warehouse, table: str) -> None:
-    if table not in SNAPSHOT_ORDER:
-        wh.execute(f"CREATE TABLE snap.marts.{table} AS SELECT * FROM marts.{table}")
-        return
-    column, order = SNAPSHOT_ORDER[table]
-    wh.execute(f"CREATE TABLE snap.marts.{table} AS SELECT * FROM marts.{table} LIMIT 0")
-    years = wh.query(f"SELECT DISTINCT year({column}) AS y FROM marts.{table} ORDER BY y")
-    for year in years["y"].to_list():  # a year at a time: each sort fits in memory
+def _columns_sql(catalog: str, table: str) -> str:
+    return ("SELECT string_agg(column_name || ' ' || data_type, ', ' "
+            "ORDER BY ordinal_position) AS columns FROM information_schema.columns "
+            f"WHERE table_catalog = '{catalog}' AND table_schema = 'marts' "
+            f"AND table_name = '{table}'")
+
+
+def _fingerprint_marts(wh: Warehouse, tables: list[str]) -> None:
+    """Temp table `publish_parts`: every part of every mart table as the warehouse holds it."""
+    wh.execute("CREATE OR REPLACE TEMP TABLE publish_parts (table_name VARCHAR, part INTEGER, "
+               "columns VARCHAR, row_count BIGINT, fingerprint HUGEINT)")
+    catalog = wh.query("SELECT current_database() AS c")["c"][0]
+    for table in tables:
+        columns = wh.query(_columns_sql(catalog, table))["columns"][0]
+        names = ", ".join(f'"{c}"' for c in wh.query(f"SELECT * FROM marts.{table} LIMIT 0")
+                          .columns)
+        # Without a part column, one row even for an empty table: the table itself is tracked.
+        part, grouping = (f"year({SNAPSHOT_ORDER[table][0]})", "GROUP BY 2") \
+            if table in SNAPSHOT_ORDER else ("NULL", "")
+        wh.execute(f"INSERT INTO publish_parts SELECT '{table}', {part}, '{columns}', count(*), "
+                   f"coalesce(sum(hash({names})), 0) FROM marts.{table} {grouping}")
+
+
+def _reusable(wh: Warehouse, base: Path, tables: list[str]) -> bool:
+    """Whether the snapshot `base` can be the start of the next one: it records its parts, its
+    ordered tables have the warehouse's columns, and it is not mostly free space."""
+    try:
+        wh.execute(f"ATTACH '{base}' AS base (READ_ONLY)")
+    except duckdb.Error:
+        return False  # unreadable: start afresh
+    try:
+        recorded = wh.query("SELECT count(*) AS n FROM information_schema.tables "
+                            f"WHERE table_catalog = 'base' AND table_schema = '{_META_SCHEMA}' "
+                            "AND table_name = 'parts'")["n"][0]
+        if not recorded:
+            return False
+        catalog = wh.query("SELECT current_database() AS c")["c"][0]
+        for table in (t for t in tables if t in SNAPSHOT_ORDER):
+            before = wh.query(_columns_sql("base", table))["columns"][0]
+            if before is not None and before != wh.query(_columns_sql(catalog, table))[
+                    "columns"][0]:
+                return False
+        size = wh.query("SELECT free_blocks, total_blocks FROM pragma_database_size() "
+                        "WHERE database_name = 'base'")
+        return int(size["free_blocks"][0]) <= MAX_FREE_SHARE * int(size["total_blocks"][0])
+    finally:
+        wh.execute("DETACH base")
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    """A byte copy of a finished snapshot, inside the kernel (sendfile). ext4 has no reflinks:
+    every block is copied, ~10 s for 5.4 GB on this disk, still cheaper than re-sorting."""
+    shutil.copyfile(source, target)
+
+
+def _sync_snapshot(wh: Warehouse, tables: list[str], number: int) -> dict[tuple[str, Any], int]:
+    """Make `snap.marts` hold the warehouse's marts, rewriting only the parts whose content
+    differs from what `snap` records; the rows written per (table, part)."""
+    stale = wh.query(f"""
+        SELECT coalesce(w.table_name, s.table_name) AS table_name,
+               coalesce(w.part, s.part) AS part, w.row_count IS NOT NULL AS wanted,
+               s.row_count IS NOT NULL AS held, coalesce(w.row_count, 0) AS rows
+        FROM publish_parts AS w FULL JOIN snap.{_META_SCHEMA}.parts AS s
+            ON w.table_name = s.table_name AND w.part IS NOT DISTINCT FROM s.part
+        WHERE w.columns IS DISTINCT FROM s.columns OR w.row_count IS DISTINCT FROM s.row_count
+            OR w.fingerprint IS DISTINCT FROM s.fingerprint
+        ORDER BY table_name, part""")
+    present = set(wh.query("SELECT table_name FROM information_schema.tables "
+                           "WHERE table_catalog = 'snap' AND table_schema = 'marts' "
+                           "AND table_name <> 'mart_versions'")["table_name"].to_list())
+    for table in present - set(tables):
+        wh.execute(f"DROP TABLE snap.marts.{table}")
+    present &= set(tables)
+    written: dict[tuple[str, Any], int] = {}
+    inserts = []
+    for table, part, wanted, held, rows in stale.iter_rows():
+        if table not in SNAPSHOT_ORDER:
+            if table in present:
+                wh.execute(f"DROP TABLE snap.marts.{table}")
+            if wanted:
+                wh.execute(f"CREATE TABLE snap.marts.{table} AS SELECT * FROM marts.{table}")
+                written[(table, None)] = rows
+            continue
+        column = SNAPSHOT_ORDER[table][0]
+        if held and table in present:
+            wh.execute(f"DELETE FROM snap.marts.{table} WHERE {_year_filter(column, part)}")
+        if wanted:
+            inserts.append((table, part))
+            written[(table, part)] = rows
+    for table in tables:
+        if table in SNAPSHOT_ORDER and table not in present:
+            wh.execute(f"CREATE TABLE snap.marts.{table} AS "
+                       f"SELECT * FROM marts.{table} LIMIT 0")
+    if inserts and present:
+        # The deleted rows' blocks become free at a checkpoint; the inserts then reuse them
+        # instead of growing the file by the rewritten years.
+        wh.execute("CHECKPOINT snap")
+    for table, part in inserts:  # a year at a time: each sort fits in memory
+        column, order = SNAPSHOT_ORDER[table]
         wh.execute(f"INSERT INTO snap.marts.{table} SELECT * FROM marts.{table} "
-                   f"WHERE {column} >= make_date({year}, 1, 1) "
-                   f"AND {column} < make_date({year + 1}, 1, 1) ORDER BY {order}")
+                   f"WHERE {_year_filter(column, part)} ORDER BY {order}")
+    wh.execute(f"""
+        CREATE OR REPLACE TABLE snap.{_META_SCHEMA}.parts AS
+        SELECT w.*, coalesce(s.written_in, {int(number)}) AS written_in
+        FROM publish_parts AS w LEFT JOIN snap.{_META_SCHEMA}.parts AS s
+            ON w.table_name = s.table_name AND w.part IS NOT DISTINCT FROM s.part
+            AND w.columns = s.columns AND w.row_count = s.row_count
+            AND w.fingerprint = s.fingerprint""")
+    return written
+
+
+def _year_filter(column: str, year: int | None) -> str:
+    if year is None:
+        return f"{column} IS NULL"
+    return (f"{column} >= make_date({int(year)}, 1, 1) "
+            f"AND {column} < make_date({int(year) + 1}, 1, 1)")
 
 
 def _write_pointer(folder: Path, version: MartVersion) -> None:
@@ -200,6 +347,13 @@ def read_pointer(settings: Settings) -> MartVersion | None:
         row_counts=data["row_counts"], freshness=data["freshness"], location=data["location"])
 
 
+# Indexes of a PostgreSQL version for the API's reads of fct_factor_values: (date, factor) for
+# a factor's cross-section on a date and its latest dates (`max(date)` with or without a
+# factor: a backward scan), (symbol, factor, date) for a symbol's history of some factors.
+POSTGRES_INDEXES = {"fct_factor_values": ("date, factor", "symbol, factor, date")}
+POSTGRES_INDEX_MEMORY = "512MB"
+
+
 def _publish_postgres(settings: Settings) -> MartVersion:
     with connect(settings) as wh:
         wh.execute("CREATE SCHEMA IF NOT EXISTS marts")
@@ -215,9 +369,15 @@ def _publish_postgres(settings: Settings) -> MartVersion:
             version = MartVersion(number, datetime.now(UTC).replace(tzinfo=None), low, high,
                                   counts, freshness, f"mart_v{number}")
             wh.execute(f"CREATE SCHEMA {version.location}")
+            # Sorting the index keys in memory instead of in many small runs on disk.
+            wh.execute(f"SET LOCAL maintenance_work_mem = '{POSTGRES_INDEX_MEMORY}'")
             for table in tables:
                 wh.execute(f"CREATE TABLE {version.location}.{table} AS "
                            f"SELECT * FROM marts.{table}")
+                for columns in POSTGRES_INDEXES.get(table, ()):
+                    wh.execute(f"CREATE INDEX ON {version.location}.{table} ({columns})")
+                # A new table has no planner statistics until autovacuum comes by.
+                wh.execute(f"ANALYZE {version.location}.{table}")
             _insert_version(wh, version)
             wh.execute(f"CREATE TABLE {version.location}.mart_versions AS "
                        "SELECT * FROM marts.mart_versions")

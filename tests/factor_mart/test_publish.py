@@ -1,0 +1,303 @@
+"""The DuckDB publish: a new snapshot starts from the previous one and rewrites only the years
+of fct_factor_values (and the small tables) whose content changed; it must equal a full copy."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import threading
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from factor_mart import publish as publishing
+from factor_mart.publish import publish, snapshot_dir
+from factor_mart.settings import Backend, Settings
+from factor_mart.warehouse import connect
+from factor_mart.warehouse.tables import replace_partition
+
+YEARS = (2021, 2022, 2023)
+# 1,095 days x 30 symbols x 14 factors: ~150 k rows a year, more than one row group each.
+SYMBOLS, FACTORS = 30, 14
+
+
+def _build_warehouse(path: Path) -> None:
+    """Marts like the build's: factor values appended in date order, and small tables."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute(f"""
+            CREATE TABLE marts.fct_factor_values AS
+            SELECT d.date, 'S' || lpad(s::VARCHAR, 2, '0') AS symbol, 'f_' || f AS factor,
+                   ((epoch(d.date) / 86400 * 31 + s * 7 + f) % 997) / 10.0 AS raw,
+                   (s - 15) / 10.0 AS z, (s + 1) / {SYMBOLS}.0 AS rank,
+                   CASE WHEN s % 5 = 0 THEN NULL ELSE (f - 7) / 4.0 END AS sector_z
+            FROM (SELECT unnest(range(DATE '{YEARS[0]}-01-01', DATE '{YEARS[-1] + 1}-01-01',
+                                      INTERVAL 1 DAY))::DATE AS date) AS d,
+                 range({SYMBOLS}) AS t(s), range({FACTORS}) AS u(f)
+            ORDER BY d.date, symbol, factor""")
+        con.execute("CREATE TABLE marts.dim_factor AS SELECT 'f_' || f AS factor, "
+                    "f % 3 AS direction FROM range(14) AS t(f)")
+        con.execute("CREATE TABLE marts.fct_prices_daily AS SELECT 'S00' AS symbol, "
+                    "DATE '2023-12-29' AS trading_date, 101.5 AS adjusted_close")
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    settings = Settings(backend=Backend.duckdb, duckdb_path=tmp_path / "w" / "w.duckdb",
+                        snapshot_keep=10)
+    settings.duckdb_path.parent.mkdir()
+    _build_warehouse(settings.duckdb_path)
+    return settings
+
+
+def _snapshot(settings: Settings, version: int) -> Path:
+    return snapshot_dir(settings) / f"mart-{version}.duckdb"
+
+
+def _written_in(settings: Settings, version: int) -> dict[tuple[str, int | None], int]:
+    with duckdb.connect(str(_snapshot(settings, version)), read_only=True) as con:
+        rows = con.execute("SELECT table_name, part, written_in FROM snapshot_meta.parts")
+        return {(table, part): written for table, part, written in rows.fetchall()}
+
+
+def _rewrite_december(settings: Settings, shift: float) -> None:
+    """The daily increment's write: December 2023 replaced (values shifted, one day fewer)
+    through the factor stage's writer."""
+    start, end = date(2023, 12, 1), date(2023, 12, 31)
+    with connect(settings) as wh:
+        month = wh.query("SELECT * FROM marts.fct_factor_values WHERE date >= ?", [start])
+        frame = month.filter(pl.col("date") < end).with_columns(pl.col("raw") + shift)
+        replace_partition(wh, "marts.fct_factor_values", frame, "date", start, end)
+
+
+def _full_copy(settings: Settings, tmp_path: Path) -> Path:
+    """The same warehouse published from scratch: the reference an increment must equal."""
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    shutil.copyfile(settings.duckdb_path, folder / "w.duckdb")
+    reference = Settings(backend=Backend.duckdb, duckdb_path=folder / "w.duckdb")
+    version = publish(reference)
+    return snapshot_dir(reference) / version.location
+
+
+def _assert_same_marts(incremental: Path, full: Path) -> None:
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{incremental}' AS inc (READ_ONLY)")
+        con.execute(f"ATTACH '{full}' AS ref (READ_ONLY)")
+        listed = ("SELECT table_name FROM information_schema.tables WHERE table_catalog = '{}' "
+                  "AND table_schema = 'marts' AND table_name <> 'mart_versions' ORDER BY 1")
+        tables = [r[0] for r in con.execute(listed.format("inc")).fetchall()]
+        assert tables == [r[0] for r in con.execute(listed.format("ref")).fetchall()]
+        assert "fct_factor_values" in tables
+        for table in tables:
+            columns = [d[0] for d in con.execute(f"SELECT * FROM inc.marts.{table} LIMIT 0")
+                       .description]
+            assert columns == [d[0] for d in con.execute(
+                f"SELECT * FROM ref.marts.{table} LIMIT 0").description], table
+            for a, b in (("inc", "ref"), ("ref", "inc")):
+                extra = con.execute(f"SELECT count(*) FROM (SELECT * FROM {a}.marts.{table} "
+                                    f"EXCEPT ALL SELECT * FROM {b}.marts.{table})").fetchone()
+                assert extra[0] == 0, (table, a)
+        # fct_factor_values in the API's order (factor, symbol, date) within each year.
+        for year in YEARS:
+            in_order = ("SELECT * FROM {}.marts.fct_factor_values WHERE year(date) = "
+                        f"{year} ORDER BY rowid")
+            rows = con.execute(in_order.format("inc")).fetchall()
+            assert rows == con.execute(in_order.format("ref")).fetchall(), year
+            keys = [(r[2], r[1], r[0]) for r in rows]
+            assert keys == sorted(keys)
+
+
+def _year_blocks(path: Path, years: set[int]) -> set[tuple[int, int]]:
+    """(block, offset) of every stored segment of the row groups holding only `years`."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        segments = con.execute(
+            "SELECT row_group_id, column_name, block_id, block_offset, stats "
+            "FROM pragma_storage_info('marts.fct_factor_values')").fetchall()
+    groups = {g for g, column, _, _, stats in segments if column == "date" and "min" in stats
+              and {stats["min"].year, stats["max"].year} <= years}
+    return {(block, offset) for g, _, block, offset, _ in segments
+            if g in groups and block >= 0}
+
+
+def test_an_increment_equals_a_full_copy_and_rewrites_only_what_changed(settings, tmp_path):
+    first = publish(settings)
+    assert set(_written_in(settings, 1).values()) == {1}
+    _rewrite_december(settings, shift=0.25)
+    with connect(settings) as wh:
+        wh.execute("UPDATE marts.dim_factor SET direction = -1 WHERE factor = 'f_3'")
+    second = publish(settings)
+    assert (first.version, second.version) == (1, 2)
+
+    _assert_same_marts(_snapshot(settings, 2), _full_copy(settings, tmp_path))
+    # Only 2023 and dim_factor were written again; the other parts are version 1's.
+    assert _written_in(settings, 2) == {
+        ("fct_factor_values", 2021): 1, ("fct_factor_values", 2022): 1,
+        ("fct_factor_values", 2023): 2, ("dim_factor", None): 2,
+        ("fct_prices_daily", None): 1}
+    # Timing-free evidence from the storage: the row groups of 2021-2022 are the very blocks
+    # the previous snapshot held (a byte copy), not rewritten ones.
+    kept = _year_blocks(_snapshot(settings, 1), {2021, 2022})
+    assert len(kept) > 10
+    assert kept <= _year_blocks(_snapshot(settings, 2), {2021, 2022})
+    with duckdb.connect(str(_snapshot(settings, 2)), read_only=True) as con:
+        assert con.execute("SELECT max(version) FROM marts.mart_versions").fetchone()[0] == 2
+        assert con.execute("SELECT raw FROM marts.fct_factor_values WHERE date = '2023-12-01' "
+                           "AND symbol = 'S01' AND factor = 'f_2'").fetchone()[0] == pytest.approx(
+            ((date(2023, 12, 1) - date(1970, 1, 1)).days * 31 + 7 + 2) % 997 / 10 + 0.25)
+
+
+def test_change_detection_sees_any_value_and_any_removed_row(settings, tmp_path):
+    publish(settings)
+    publish(settings)  # nothing changed: nothing is written
+    assert set(_written_in(settings, 2).values()) == {1}
+    with connect(settings) as wh:  # one value of 2022, a row of 2021 gone, a NULL filled
+        wh.execute("UPDATE marts.fct_factor_values SET z = z + 1e-12 "
+                   "WHERE date = '2022-06-30' AND symbol = 'S07' AND factor = 'f_9'")
+    publish(settings)
+    assert {p for p, v in _written_in(settings, 3).items() if v == 3} == {
+        ("fct_factor_values", 2022)}
+    with connect(settings) as wh:
+        wh.execute("DELETE FROM marts.fct_factor_values "
+                   "WHERE date = '2021-03-03' AND symbol = 'S11' AND factor = 'f_0'")
+        wh.execute("UPDATE marts.fct_factor_values SET sector_z = 0 "
+                   "WHERE date = '2023-02-01' AND symbol = 'S05' AND factor = 'f_1'")
+    publish(settings)
+    assert {p for p, v in _written_in(settings, 4).items() if v == 4} == {
+        ("fct_factor_values", 2021), ("fct_factor_values", 2023)}
+    _assert_same_marts(_snapshot(settings, 4), _full_copy(settings, tmp_path))
+
+
+def test_tables_and_years_that_appear_or_disappear(settings, tmp_path):
+    publish(settings)
+    with connect(settings) as wh:
+        wh.execute("DELETE FROM marts.fct_factor_values WHERE year(date) = 2021")
+        wh.execute("INSERT INTO marts.fct_factor_values SELECT date + INTERVAL 3 YEAR, symbol, "
+                   "factor, raw, z, rank, sector_z FROM marts.fct_factor_values "
+                   "WHERE date BETWEEN '2023-01-01' AND '2023-01-31'")
+        wh.execute("DROP TABLE marts.fct_prices_daily")
+        wh.execute("CREATE TABLE marts.fct_macro_regime AS SELECT DATE '2024-01-31' AS date, "
+                   "'expansion' AS regime")
+    publish(settings)
+    assert {p for p, v in _written_in(settings, 2).items() if v == 2} == {
+        ("fct_factor_values", 2026), ("fct_macro_regime", None)}
+    with duckdb.connect(str(_snapshot(settings, 2)), read_only=True) as con:
+        assert con.execute("SELECT min(date), max(date) FROM marts.fct_factor_values"
+                           ).fetchone() == (date(2022, 1, 1), date(2026, 1, 31))
+        assert {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                          "WHERE table_schema = 'marts'").fetchall()} == {
+            "dim_factor", "fct_factor_values", "fct_macro_regime", "mart_versions"}
+
+
+def _all_rewritten(settings: Settings, version: int) -> bool:
+    return set(_written_in(settings, version).values()) == {version}
+
+
+def test_falls_back_to_a_full_copy(settings, tmp_path, monkeypatch):
+    publish(settings)
+    # A snapshot without the bookkeeping (an older publish) cannot be reused.
+    with duckdb.connect(str(_snapshot(settings, 1))) as con:
+        con.execute("DROP SCHEMA snapshot_meta CASCADE")
+    publish(settings)
+    assert _all_rewritten(settings, 2)
+    # A column added to the ordered table: every year would be rewritten, so start afresh.
+    with connect(settings) as wh:
+        wh.execute("ALTER TABLE marts.fct_factor_values ADD COLUMN score DOUBLE DEFAULT 1.5")
+    publish(settings)
+    assert _all_rewritten(settings, 3)
+    _assert_same_marts(_snapshot(settings, 3), _full_copy(settings, tmp_path))
+    # A file that is mostly free space is compacted by a full copy.
+    monkeypatch.setattr(publishing, "MAX_FREE_SHARE", -1.0)
+    _rewrite_december(settings, shift=1.0)
+    publish(settings)
+    assert _all_rewritten(settings, 4)
+
+
+def test_repeated_increments_do_not_grow_the_file(settings):
+    publish(settings)
+    full_size = _snapshot(settings, 1).stat().st_size
+    for step in range(2, 8):
+        _rewrite_december(settings, shift=float(step))
+        publish(settings)
+        assert _written_in(settings, step)[("fct_factor_values", 2023)] == step
+        assert _written_in(settings, step)[("fct_factor_values", 2021)] == 1
+    # The deleted year's blocks are freed before the year is written again and reused.
+    assert _snapshot(settings, 7).stat().st_size <= 1.2 * full_size
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_readers_of_the_old_version_are_unaffected(settings):
+    publish(settings)
+    old = _snapshot(settings, 1)
+    before = _digest(old)
+    query = ("SELECT count(*), sum(hash(date, symbol, factor, raw)), max(date) "
+             "FROM marts.fct_factor_values")
+    reader = duckdb.connect(str(old), read_only=True)
+    expected = reader.execute(query).fetchone()
+    seen, stop = [], threading.Event()
+
+    def read() -> None:
+        cursor = reader.cursor()
+        while not stop.is_set():
+            seen.append(cursor.execute(query).fetchone())
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    try:
+        for shift in (1.0, 2.0):  # two increments, the first starting from the file being read
+            _rewrite_december(settings, shift)
+            publish(settings)
+    finally:
+        stop.set()
+        thread.join()
+    assert len(seen) > 3 and set(seen) == {expected}
+    assert reader.execute(query).fetchone() == expected
+    reader.close()
+    assert _digest(old) == before
+    with duckdb.connect(str(old), read_only=True) as con:
+        assert con.execute(query).fetchone() == expected
+        assert con.execute("SELECT max(version) FROM marts.mart_versions").fetchone()[0] == 1
+
+
+@pytest.mark.postgres
+def test_postgres_versions_are_indexed_for_the_api_reads(postgres_dsn):
+    import psycopg
+
+    with psycopg.connect(postgres_dsn, autocommit=True) as pg:
+        pg.execute("CREATE SCHEMA marts")
+        pg.execute("""
+            CREATE TABLE marts.fct_factor_values AS
+            SELECT d::date AS date, 'S' || s AS symbol, 'f_' || f AS factor,
+                   (s * f)::float8 AS raw, 0.0::float8 AS z, 0.5::float8 AS rank,
+                   NULL::float8 AS sector_z
+            FROM generate_series('2022-01-01'::date, '2023-12-31', '1 day') AS d,
+                 generate_series(1, 40) AS s, generate_series(1, 12) AS f""")
+        pg.execute("CREATE TABLE marts.dim_factor AS SELECT 'f_1' AS factor")
+    version = publish(Settings(backend=Backend.postgres, postgres_dsn=postgres_dsn))
+    schema = version.location
+    with psycopg.connect(postgres_dsn, autocommit=True) as pg:
+        indexes = dict(pg.execute("SELECT indexname, tablename FROM pg_indexes "
+                                  "WHERE schemaname = %s", [schema]).fetchall())
+        assert indexes == {"fct_factor_values_date_factor_idx": "fct_factor_values",
+                           "fct_factor_values_symbol_factor_date_idx": "fct_factor_values"}
+        # The API's queries (api/routes/factor_values.py, api/universe.py) use them.
+        reads = {
+            "fct_factor_values_date_factor_idx": [
+                "SELECT symbol, raw FROM {s}.fct_factor_values WHERE factor = 'f_3' "
+                "AND date = '2023-06-30' ORDER BY symbol",
+                "SELECT max(date) FROM {s}.fct_factor_values WHERE factor = 'f_3'",
+                "SELECT max(date) FROM {s}.fct_factor_values"],
+            "fct_factor_values_symbol_factor_date_idx": [
+                "SELECT date, factor, raw FROM {s}.fct_factor_values WHERE symbol = 'S7' "
+                "AND date BETWEEN '2023-01-01' AND '2023-12-31' "
+                "AND factor = ANY(ARRAY['f_1', 'f_2']) ORDER BY date, factor"]}
+        for index, queries in reads.items():
+            for sql in queries:
+                plan = "\n".join(r[0] for r in pg.execute("EXPLAIN " + sql.format(s=schema)))
+                assert index in plan, plan

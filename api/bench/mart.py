@@ -1,6 +1,6 @@
 """A published mart of the full catalog's shape for any universe size, to benchmark the API.
 
-The pipeline's factor stage does not yet fit 1,000 symbols x 10 years in memory, so the bench
+To time the API at any universe size without a full pipeline build first, the bench
 fills `fct_factor_values` with random values for every stock-level factor in the catalog and
 writes it with the pipeline's code (`normalized_values`, then `replace_partition`), then
 publishes with `factor_mart.publish.publish`. It writes a month at a time where `factors_job`

@@ -98,7 +98,7 @@ def replace_partition(wh: Warehouse, table: str, frame: pl.DataFrame, date_colum
     if outside.height:
         raise ValueError(f"{table}: {outside.height} row(s) with {date_column} outside "
                          f"[{start}, {end}], first {outside[date_column][0]}")
-    schema, _ = _split(table)
+    schema, name = _split(table)
     existing = table_columns(wh, table)
     if existing is None:
         wh.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -106,8 +106,20 @@ def replace_partition(wh: Warehouse, table: str, frame: pl.DataFrame, date_colum
     elif sorted(existing) != sorted(frame.columns):
         raise ValueError(f"{table}: frame columns {frame.columns} differ from the table's "
                          f"{existing}; rebuild the table over its full history")
+    brin = f"{name}_{date_column}_brin"
+    if wh.backend is Backend.postgres:
+        # Without an index each window's DELETE (and every date-range read) scans the whole
+        # table: a ten-year factor build deleted ~40 times over a growing 47 M rows. Rows are
+        # written in date order, so a BRIN index (a few pages, cheap to keep) finds a window.
+        # IF NOT EXISTS also gives it to tables created before it was introduced.
+        wh.execute(f"CREATE INDEX IF NOT EXISTS {brin} "
+                   f"ON {table} USING brin ({date_column})")
     p = wh.placeholder
     with wh.transaction():
         wh.execute(f"DELETE FROM {table} WHERE {date_column} BETWEEN {p} AND {p}", [start, end])
         wh.append(table, frame.sort(date_column))
+        if wh.backend is Backend.postgres:
+            # Pages added since the last VACUUM have no BRIN summary, and a range without one
+            # matches every query: summarise the new pages now (they are still in cache).
+            wh.execute(f"SELECT brin_summarize_new_values('{schema}.{brin}')")
     return frame.height

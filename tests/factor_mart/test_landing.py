@@ -132,3 +132,22 @@ def test_partitions_landed_together_equal_landing_them_one_by_one(backend_settin
         ("load-1", "test", "AAPL-1", "ib_bars", 2, 2, 1),
         ("load-1", "test", "AAPL-2", "ib_bars", 2, 1, 0)]
     assert again.total_inserted == 0 and again.total_rejected == 1
+
+
+def test_an_overlapping_landing_inserts_only_keys_outside_the_stored_range(duckdb_settings):
+    # The anti-join reads only stored rows inside the incoming keys' range; a key range that
+    # straddles stored rows (and a null period_start in the key) must still match exactly.
+    duration = INSTANT | dict(period_start=date(2022, 10, 1), concept="Revenues")
+    with connect(duckdb_settings) as wh:
+        ensure_raw_schema(wh)
+        land(wh, [Batch.from_records("ib_bars", [_bar(2, 185.6), _bar(4, 181.9)]),
+                  Batch.from_records("edgar_facts", [INSTANT])], "load-1", "test")
+        second = land(wh, [Batch.from_records("ib_bars", [_bar(d, 180.0) for d in (2, 3, 4, 5)]),
+                           Batch.from_records("edgar_facts", [INSTANT, duration])],
+                      "load-2", "test")
+        bars = wh.query("SELECT bar_date, close FROM raw.ib_bars ORDER BY bar_date").rows()
+        facts = wh.query("SELECT concept, load_id FROM raw.edgar_facts ORDER BY 1").rows()
+    assert second.inserted == {"ib_bars": 2, "edgar_facts": 1}
+    assert bars == [(date(2024, 1, 2), 185.6), (date(2024, 1, 3), 180.0),
+                    (date(2024, 1, 4), 181.9), (date(2024, 1, 5), 180.0)]
+    assert facts == [("Assets", "load-1"), ("Revenues", "load-2")]

@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from factor_mart.warehouse import Warehouse
-from factor_mart.warehouse.connection import DuckDBWarehouse
+from factor_mart.warehouse.connection import DuckDBWarehouse, PostgresWarehouse
 from factor_mart.warehouse.tables import column_type
 from factor_models.evaluation.dense import Grid
 
@@ -26,6 +26,8 @@ def stage_frame(wh: Warehouse, name: str, frame: pl.DataFrame) -> None:
     wh.execute(f"DROP TABLE IF EXISTS {name}_shape")
     wh.execute(f"CREATE TEMP TABLE {name}_shape ({columns})")
     wh.stage(name, f"{name}_shape", frame)
+    if isinstance(wh, PostgresWarehouse):
+        wh.execute(f"ANALYZE {name}")  # see GridAxes.read: the join plan needs row counts
 
 
 DUCKDB_CACHE = "1GB"
@@ -40,19 +42,32 @@ def bound_cache(wh: Warehouse) -> None:
 
 
 BATCH_ROWS = 1 << 20  # rows handed over at a time: memory stays small and is reused
+# PostgreSQL hands a read back as one row of arrays built in the server's memory (see
+# PostgresWarehouse.arrays): a read covers at most about this many cells (~50 MB an array).
+POSTGRES_READ_CELLS = 1 << 22
 
 
-def _fetch(wh: Warehouse, sql: str, params: list) -> Iterator[dict[str, np.ndarray]]:
-    """A query's rows in batches of columns as float or integer arrays, NULL as NaN (DuckDB
-    streams Arrow batches; materialising a block's ~30 M rows at once would cost ~3 GB and
-    seconds of page faults)."""
+def _fetch(wh: Warehouse, sql: str, params: list, columns: list[str]
+           ) -> Iterator[dict[str, np.ndarray]]:
+    """A query's ``cell`` and ``columns`` in batches of arrays, NULL as NaN (DuckDB streams
+    Arrow batches; materialising a block's ~30 M rows at once would cost ~3 GB and seconds of
+    page faults; PostgreSQL sends each column as one array)."""
     if isinstance(wh, DuckDBWarehouse):
         for batch in wh.con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS):
             yield {name: column.to_numpy(zero_copy_only=False)
                    for name, column in zip(batch.schema.names, batch.columns, strict=True)}
         return
-    frame = wh.query(sql, params)
-    yield {c: frame[c].to_numpy() for c in frame.columns}
+    assert isinstance(wh, PostgresWarehouse)
+    yield wh.arrays(sql, params, ["cell"], columns)
+
+
+def _spans(wh: Warehouse, first: int, end: int, cells_per_row: int) -> Iterator[tuple[int, int]]:
+    """[first, end) as the ranges of grid rows read one query each: the whole range on DuckDB
+    (it streams), pieces of at most ``POSTGRES_READ_CELLS`` cells on PostgreSQL."""
+    if isinstance(wh, PostgresWarehouse):
+        yield from blocks_between(first, end, max(1, POSTGRES_READ_CELLS // max(cells_per_row, 1)))
+    else:
+        yield first, end
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,7 @@ class GridAxes:
     wh: Warehouse
     grid: Grid
     buffers: dict[str, np.ndarray] = field(default_factory=dict)
+    analyzed: set[str] = field(default_factory=set)
 
     @classmethod
     def stage(cls, wh: Warehouse, grid: Grid) -> GridAxes:
@@ -80,6 +96,12 @@ class GridAxes:
         The arrays are overwritten by the next read of the same shape."""
         stage_frame(self.wh, "eval_keys", pl.DataFrame({"key": keys,
                                                         "k": np.arange(len(keys))}))
+        if isinstance(self.wh, PostgresWarehouse) and table not in self.analyzed:
+            # A table just written has no statistics yet (autovacuum samples it later): the
+            # planner then expects a few thousand rows in a date range instead of millions and
+            # sorts them for merge joins on text (~10x slower than hashing the small axes).
+            self.wh.execute(f"ANALYZE {table}")
+            self.analyzed.add(table)
         rows, width = offset + end - first, len(self.grid.symbols)
         p = self.wh.placeholder
         sql = (f"SELECT (k.k * {rows} + d.row - {first - offset}) * {width} + s.col AS cell, "
@@ -89,9 +111,11 @@ class GridAxes:
                "JOIN eval_symbols AS s ON v.symbol = s.symbol "
                f"WHERE v.date BETWEEN {p} AND {p}")
         out = {c: self._buffer(c, (len(keys), rows, width)) for c in columns}
-        for cells in _fetch(self.wh, sql, [self.grid.dates[first], self.grid.dates[end - 1]]):
-            for c in columns:
-                out[c].reshape(-1)[cells["cell"]] = cells[c]
+        for low, high in _spans(self.wh, first, end, len(keys) * width):
+            for cells in _fetch(self.wh, sql, [self.grid.dates[low], self.grid.dates[high - 1]],
+                                columns):
+                for c in columns:
+                    out[c].reshape(-1)[cells["cell"]] = cells[c]
         return out
 
     def _buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -106,5 +130,10 @@ class GridAxes:
 
 def blocks(dates: int, size: int) -> Iterator[tuple[int, int]]:
     """[first, end) grid rows in blocks of ``size``."""
-    for first in range(0, dates, size):
-        yield first, min(first + size, dates)
+    return blocks_between(0, dates, size)
+
+
+def blocks_between(first: int, end: int, size: int) -> Iterator[tuple[int, int]]:
+    """[first, end) in pieces [low, high) of at most ``size`` rows."""
+    for low in range(first, end, size):
+        yield low, min(low + size, end)

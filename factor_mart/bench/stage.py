@@ -102,6 +102,7 @@ def run_job(name: str, last: date | None, only: date | None, keys: list[str] | N
             for step, seconds in step_seconds(instance, result.run_id).items():
                 steps[step] = round(steps.get(step, 0.0) + seconds, 3)
             failed_checks += [f"{e.asset_key.to_user_string()}:{e.check_name}"
+                              + ("" if e.severity is dg.AssetCheckSeverity.ERROR else " (warn)")
                               for e in result.get_asset_check_evaluations() if not e.passed]
             asset_seconds |= timed_assets(result)
     partitions = sum(len(r) for r in runs)

@@ -13,8 +13,15 @@ import dagster as dg
 
 from factor_mart.warehouse import Warehouse
 
-NO_FUTURE_SQL = """SELECT count(*) FROM raw.{table} r WHERE r.available_at >
-    (SELECT max(l.finished_at) FROM audit.loads l WHERE l.load_id = r.load_id)"""
+# One aggregate of the audit table joined once (as a per-row subquery PostgreSQL scanned the
+# audit table for every raw row).
+NO_FUTURE_SQL = """SELECT count(*) FROM raw.{table} r JOIN (SELECT load_id,
+    max(finished_at) AS finished_at FROM audit.loads GROUP BY load_id) l
+    ON l.load_id = r.load_id WHERE r.available_at > l.finished_at"""
+# Tables a source may legitimately leave empty: an empty one is a warning. EDGAR's ticker map
+# (company_tickers.json) is optional: the submissions carry each company's tickers, and the
+# synthetic universe and replay folders without the file have none.
+OPTIONAL_TABLES = frozenset({"edgar_tickers"})
 
 
 def raw_check_specs(source: str, tables: tuple[str, ...],
@@ -38,8 +45,10 @@ def raw_check_results(wh: Warehouse, source: str, tables: tuple[str, ...],
         f"({NO_FUTURE_SQL.format(table=table)}) AS future" for table in tables))
     for table, n, future in counts.iter_rows():
         key = dg.AssetKey(["raw", table])
-        yield dg.AssetCheckResult(asset_key=key, check_name="has_rows", passed=bool(n),
-                                  metadata={"rows": int(n)})
+        yield dg.AssetCheckResult(
+            asset_key=key, check_name="has_rows", passed=bool(n), metadata={"rows": int(n)},
+            severity=dg.AssetCheckSeverity.WARN if table in OPTIONAL_TABLES
+            else dg.AssetCheckSeverity.ERROR)
         yield dg.AssetCheckResult(asset_key=key, check_name="no_future_available_at",
                                   passed=future == 0, metadata={"future_rows": int(future)})
     reasons = wh.query(f"SELECT reason, count(*) AS n FROM raw.quarantine WHERE source = "

@@ -153,7 +153,7 @@ def _publish_duckdb(settings: Settings) -> MartVersion:
         reused = base is not None and _reusable(wh, base, tables)
         if reused:
             _copy_file(base, partial)
-        wh.execute(f"ATTACH '{partial}' AS snap (ROW_GROUP_SIZE {SNAPSHOT_ROW_GROUP_SIZE})")
+        wh.execute(f"ATTACH '{partial}' AS snap")
         try:
             if not reused:
                 wh.execute("CREATE SCHEMA snap.marts")
@@ -184,11 +184,6 @@ def _publish_duckdb(settings: Settings) -> MartVersion:
 # factors one row group per factor and year. In the build's date order a history read every
 # row of its date range (24 M rows a year at 1,000 symbols: 0.1-0.5 s instead of ~6 ms).
 SNAPSHOT_ORDER = {"fct_factor_values": ("date", "factor, symbol, date")}
-# Rows per row group written into a snapshot (DuckDB's default is 122,880; the option holds
-# only for the ATTACH that writes). A history reads one row group per factor and year, so
-# smaller groups read less: measured on one factor-year of a 1,000-symbol snapshot, a history
-# 10.0 -> 5.4 ms of CPU, a cross-section 5.3 -> 7.3 ms.
-SNAPSHOT_ROW_GROUP_SIZE = 16384
 
 # A new snapshot starts as a byte copy of the newest one and rewrites only the parts whose
 # content changed: a calendar year of a table in SNAPSHOT_ORDER, any other table whole. Each

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from dbt.cli.main import dbtRunner
 
 from factor_mart.settings import Backend, Settings
 from factor_mart.warehouse import connect, ensure_raw_schema, land
 from ingestion import edgar
+from tests.dbt.dbt_invoke import dbt_build
 
 ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT = ROOT / "dbt_project"
 EDGAR_FIXTURES = ROOT / "tests" / "fixtures" / "edgar"
 APPLE, LPA = 320193, 1997711  # LPA: Logistic Properties of the Americas, an ifrs-full filer
 SELECTION = ["+marts.fundamentals", "intermediate.fundamentals"]
@@ -34,14 +33,7 @@ def _build(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
             land(wh, edgar.fetch(client, cik), f"test-{cik}", "edgar", str(cik))
     for name, value in settings.dbt_env().items():
         monkeypatch.setenv(name, value)
-    result = dbtRunner().invoke([
-        "build", "--select", *SELECTION, "--indirect-selection", "cautious",
-        "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-        "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
-        "--quiet",
-    ])
-    failed = [r.node.name for r in (result.result or []) if r.status in ("error", "fail")]
-    assert result.success and not failed, f"dbt build failed: {failed or result.exception}"
+    dbt_build(tmp_path, SELECTION)
 
 
 def _query(settings: Settings, sql: str) -> pl.DataFrame:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from dbt.cli.main import dbtRunner
 from polars.testing import assert_frame_equal
 
 from factor_mart.settings import Backend, Settings
@@ -23,10 +22,10 @@ from factor_mart.warehouse import connect, ensure_raw_schema, land
 from factor_mart.warehouse.scratch import scratch_database
 from ingestion import edgar
 from ingestion.batch import Batch
+from tests.dbt.dbt_invoke import dbt_build
 from tests.postgres import PG_ADMIN_DSN, require_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT = ROOT / "dbt_project"
 EDGAR_FIXTURES = ROOT / "tests" / "fixtures" / "edgar"
 APPLE, LPA = 320193, 1997711
 SECOND_LOAD_FROM = datetime(2010, 1, 1)
@@ -59,15 +58,7 @@ def _split(batches: list[Batch], second: bool) -> list[Batch]:
 
 
 def _dbt(settings: Settings, tmp_path: Path, *extra: str) -> None:
-    result = dbtRunner().invoke([
-        "build", "--select", *SELECTION, "--indirect-selection", "cautious",
-        "--exclude-resource-type", "unit_test", *extra,
-        "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT),
-        "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
-        "--quiet",
-    ])
-    failed = [r.node.name for r in (result.result or []) if r.status in ("error", "fail")]
-    assert result.success and not failed, f"dbt build failed: {failed or result.exception}"
+    dbt_build(tmp_path, SELECTION, "--exclude-resource-type", "unit_test", *extra)
 
 
 def _query(settings: Settings, sql: str) -> pl.DataFrame:

@@ -94,6 +94,12 @@ def _insert_new_duckdb(wh: Warehouse, table: RawTable, frame: pl.DataFrame) -> d
     wh.execute(f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT i.* FROM incoming i "
                f"ANTI JOIN (SELECT {', '.join(table.key)} FROM raw.{table.name} "
                f"WHERE {bounds}) r ON {match}", params)
+    return _insert_fresh(wh, table)
+
+
+def _insert_fresh(wh: Warehouse, table: RawTable) -> dict[int, int]:
+    """Insert temp table ``fresh`` (the anti-join's rows) into the raw table; drop the temp
+    tables; the rows inserted by part."""
     columns = ", ".join(table.columns)
     wh.execute(f"INSERT INTO raw.{table.name} ({columns}) SELECT {columns} FROM fresh")
     counts = wh.query(f"SELECT {_PART}, count(*) AS n FROM fresh GROUP BY {_PART}")
@@ -120,12 +126,7 @@ def _insert_new_postgres(wh: Warehouse, table: RawTable, frame: pl.DataFrame) ->
     wh.execute("DROP TABLE IF EXISTS fresh")
     wh.execute(f"CREATE TEMP TABLE fresh AS SELECT i.* FROM incoming i WHERE NOT EXISTS "
                f"(SELECT FROM raw.{table.name} r WHERE {match})")
-    columns = ", ".join(table.columns)
-    wh.execute(f"INSERT INTO raw.{table.name} ({columns}) SELECT {columns} FROM fresh")
-    counts = wh.query(f"SELECT {_PART}, count(*) AS n FROM fresh GROUP BY {_PART}")
-    wh.execute("DROP TABLE fresh")
-    wh.execute("DROP TABLE incoming")
-    return dict(counts.iter_rows())
+    return _insert_fresh(wh, table)
 
 
 def _write_audit(wh: Warehouse, rows: list[tuple]) -> None:

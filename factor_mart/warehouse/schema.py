@@ -51,14 +51,14 @@ def ensure_raw_schema(wh: Warehouse) -> None:
     for table in RAW_TABLES.values():
         wh.execute(create_table_sql(table, wh.backend))
         if wh.backend is Backend.postgres:
-            # The natural key enforces idempotency (ON CONFLICT DO NOTHING); DuckDB uses an
-            # anti-join instead because its indexes slow bulk loads.
+            # The natural key guards idempotency and serves the landing's anti-join probes;
+            # DuckDB has no such index because its indexes slow bulk loads.
             wh.execute(
                 f"CREATE UNIQUE INDEX IF NOT EXISTS {table.name}_natural_key "
                 f"ON raw.{table.name} ({', '.join(table.key)}) NULLS NOT DISTINCT")
     wh.execute(_LOADS_DDL)
     if wh.backend is Backend.postgres:
-        # The raw checks look up each row's load (max finished_at by load_id); PostgreSQL runs
-        # that subquery once per raw row, a scan of the whole audit table each without this.
+        # The raw checks join each row's load (max finished_at by load_id): the aggregate
+        # reads this index instead of the audit table.
         wh.execute(f"CREATE INDEX IF NOT EXISTS loads_load_id ON {LOADS_TABLE} "
                    "(load_id, finished_at)")

@@ -133,7 +133,9 @@ def run_increment(full: Settings, folder: Path, day: date, env_for, progress=pri
     rolled = roll_back_day(settings, day)
     progress(f"  rolled back to {rolled['cutoff']}: {len(rolled['companies_filed'])} filings, "
              f"{len(rolled['series_released'])} macro releases")
-    keys = {"edgar_job": rolled["companies_filed"], "fred_job": rolled["series_released"]}
+    # The day's filers and releases land as the sensors land them: one refresh run each.
+    keys = {"edgar_refresh_job": rolled["companies_filed"],
+            "fred_refresh_job": rolled["series_released"]}
     env = env_for(settings)
     stages = []
     for job in INCREMENT_JOBS:

@@ -19,8 +19,8 @@ from factor_mart.settings import Backend, Settings
 BUILD_JOBS = ("edgar_job", "fred_job", "ibkr_job", "marts_job", "marts_daily_job",
               "factors_job", "evaluation_job", "publish_job")
 # A new day: its sources, then the marts and factors that read them, then a new version.
-INCREMENT_JOBS = ("ibkr_job", "edgar_job", "fred_job", "marts_job", "marts_daily_job",
-                  "factors_job", "publish_job")
+INCREMENT_JOBS = ("ibkr_job", "edgar_refresh_job", "fred_refresh_job", "marts_job",
+                  "marts_daily_job", "factors_job", "publish_job")
 STAGES = ("duckdb", "increment", "technical", "postgres")
 
 

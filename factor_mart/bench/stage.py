@@ -85,9 +85,13 @@ def run_job(name: str, last: date | None, only: date | None, keys: list[str] | N
         return {"job": name, "present": False}
     job = jobs[name]
     runs = [[]]
+    config = QUIET
     if job.partitions_def is not None:
         chosen = _keys(job, last, only, keys)
         runs = _contiguous_runs(job.partitions_def, chosen) if keys else [chosen]
+    elif keys:  # a refresh job: the keys are its op's config, one run
+        (op,) = job.graph.node_names()
+        config = QUIET | {"ops": {op: {"config": {"keys": keys}}}}
     setup = time.perf_counter() - began
     steps: dict[str, float] = {}
     failed_checks: list[str] = []
@@ -95,7 +99,7 @@ def run_job(name: str, last: date | None, only: date | None, keys: list[str] | N
     with dg.DagsterInstance.ephemeral() as instance:
         for chosen in runs:
             tags = partition_range_tags(chosen) if chosen else {}
-            result = job.execute_in_process(instance=instance, tags=tags, run_config=QUIET,
+            result = job.execute_in_process(instance=instance, tags=tags, run_config=config,
                                             raise_on_error=False)
             if not result.success:
                 raise SystemExit(f"{name} failed for partitions {chosen[:1]}..{chosen[-1:]}")
@@ -105,10 +109,9 @@ def run_job(name: str, last: date | None, only: date | None, keys: list[str] | N
                               + ("" if e.severity is dg.AssetCheckSeverity.ERROR else " (warn)")
                               for e in result.get_asset_check_evaluations() if not e.passed]
             asset_seconds |= timed_assets(result)
-    partitions = sum(len(r) for r in runs)
-    return {"job": name, "present": True, "partitions": partitions,
-            "first": runs[0][0] if partitions else None,
-            "last": runs[-1][-1] if partitions else None,
+    covered = [key for chosen in runs for key in chosen] or keys or []
+    return {"job": name, "present": True, "partitions": len(covered), "runs": len(runs),
+            "first": covered[0] if covered else None, "last": covered[-1] if covered else None,
             "setup_seconds": round(setup, 3), "steps": steps, "asset_seconds": asset_seconds,
             "failed_checks": sorted(set(failed_checks))}
 

@@ -60,6 +60,47 @@ def raw_source_asset(source: str, tables: tuple[str, ...], partitions_def: dg.Pa
     return _land
 
 
+class RefreshConfig(dg.Config):
+    keys: list[str]  # partition keys of the source's landing asset, in any order
+
+
+def refresh_job(source: str, tables: tuple[str, ...], quarantined: str) -> dg.JobDefinition:
+    """``<source>_refresh_job``: land any set of keys of ``source`` in one run, recorded as
+    materializations of those partitions of its raw tables, with the tables' checks.
+
+    A partitioned run covers one key range, so the filers of a day (scattered CIKs) took one run
+    each, ~0.5 s of Dagster and process start-up apiece; Dagster has no run over a
+    non-contiguous set of partitions (dagster-io/dagster#32335). Sensors start this job instead.
+    """
+
+    @dg.op(name=f"refresh_{source}", pool=POOL,
+           description=f"Land the configured {source} keys and record their partitions.")
+    def _refresh(context: dg.OpExecutionContext, config: RefreshConfig, sources: SourcesResource,
+                 warehouse: WarehouseResource) -> None:
+        keys = sorted(set(config.keys))
+        with warehouse.connect() as wh:
+            report, failed = land_keys(context, source, keys, sources, wh, None, None)
+            for key in (k for k in keys if k not in failed):
+                for table in tables:
+                    context.log_event(dg.AssetMaterialization(
+                        ["raw", table], partition=key, metadata={"load_id": report.load_id}))
+            for result in raw_check_results(wh, source, tables, quarantined):
+                context.log_event(dg.AssetCheckEvaluation(
+                    asset_key=dg.AssetKey.from_coercible(result.asset_key),
+                    check_name=result.check_name, passed=result.passed,
+                    metadata=result.metadata, severity=result.severity))
+        if failed:
+            context.log.warning(f"{source}: {len(failed)} of {len(keys)} payloads unreadable: "
+                                f"{failed}")
+
+    @dg.job(name=f"{source}_refresh_job", tags={"source": source},
+            description=f"Land a set of {source} keys in one run (started by sensors).")
+    def _job() -> None:
+        _refresh()
+
+    return _job
+
+
 def fetched(source: str, client, keys: list[str], start: date | None, end: date | None
             ) -> Iterator[tuple[str, list[Batch] | PayloadError]]:
     """Each key's batches, or the PayloadError that made its payload unreadable. Adapters with
@@ -77,8 +118,8 @@ def fetched(source: str, client, keys: list[str], start: date | None, end: date 
             yield key, exc
 
 
-def land_keys(context: dg.AssetExecutionContext, source: str, keys: list[str],
-              sources: SourcesResource, wh: Warehouse,
+def land_keys(context: dg.AssetExecutionContext | dg.OpExecutionContext, source: str,
+              keys: list[str], sources: SourcesResource, wh: Warehouse,
               start: date | None, end: date | None) -> tuple[LandingReport, dict[str, str]]:
     """Fetch each key and land the keys in batches of about ``LANDING_BATCH_ROWS`` rows; a
     payload that cannot be read is reported and skipped (the other keys load)."""

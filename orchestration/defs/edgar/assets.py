@@ -1,8 +1,9 @@
 import dagster as dg
 
-from orchestration.lib.loading import raw_source_asset
+from orchestration.lib.loading import raw_source_asset, refresh_job
 
 TABLES = ("edgar_facts", "edgar_filings", "edgar_companies", "edgar_tickers")
+QUARANTINED = "edgar_facts"
 
 
 def land_edgar(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -12,4 +13,9 @@ def land_edgar(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         select=lambda context, sources: (context.partition_keys, None, None),
         description="SEC EDGAR companyfacts and submissions (available_at: filing day end / "
                     "acceptance time).",
-        quarantined="edgar_facts")
+        quarantined=QUARANTINED)
+
+
+def refresh_edgar() -> dg.JobDefinition:
+    """The companies a sensor tick found with new filings, in one run."""
+    return refresh_job("edgar", TABLES, QUARANTINED)

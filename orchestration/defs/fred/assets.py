@@ -1,8 +1,9 @@
 import dagster as dg
 
-from orchestration.lib.loading import raw_source_asset
+from orchestration.lib.loading import raw_source_asset, refresh_job
 
 TABLES = ("fred_series", "fred_observations")
+QUARANTINED = "fred_observations"
 
 
 def land_fred(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -12,4 +13,9 @@ def land_fred(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         select=lambda context, sources: (context.partition_keys, None, None),
         description="FRED series and observations with every vintage (available_at: "
                     "realtime_start).",
-        quarantined="fred_observations")
+        quarantined=QUARANTINED)
+
+
+def refresh_fred() -> dg.JobDefinition:
+    """The series released since the last refresh, in one run."""
+    return refresh_job("fred", TABLES, QUARANTINED)

@@ -3,7 +3,8 @@ import dagster as dg
 from factor_mart.settings import Settings
 from orchestration.defs.publish.assets import mart_versions
 
-SOURCE_ONLY_JOBS = {"edgar_job", "fred_job", "ibkr_job"}  # land raw rows; marts unchanged
+# Jobs that land raw rows only; the marts are unchanged.
+SOURCE_ONLY_JOBS = {"edgar_job", "fred_job", "ibkr_job", "edgar_refresh_job", "fred_refresh_job"}
 
 
 def build(settings: Settings) -> dg.Definitions:

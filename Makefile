@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# A run over many partitions (1,000 companies) records one "planned" event per asset instead of
+# one per partition and asset; a failed run then leaves its partitions missing, not failed.
+export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= true
 
 .PHONY: setup demo test lint ui validate clean
 

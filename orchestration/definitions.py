@@ -3,6 +3,7 @@
 import dagster as dg
 
 from factor_mart.settings import Settings
+from orchestration.defs.daily import definitions as daily
 from orchestration.defs.dbt import definitions as dbt
 from orchestration.defs.edgar import definitions as edgar
 from orchestration.defs.evaluation import definitions as evaluation
@@ -23,6 +24,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         factors.build(settings),
         publish.build(settings),
         evaluation.build(settings),
+        daily.build(settings),
         dg.Definitions(resources={
             "warehouse": WarehouseResource.from_settings(settings),
             "sources": SourcesResource.from_settings(settings),

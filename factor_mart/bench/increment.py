@@ -147,8 +147,8 @@ def run_increment(full: Settings, folder: Path, day: date, env_for, progress=pri
         progress(f"  {result.name}: {result.seconds:.1f} s, {result.peak_rss_mb:,.0f} MB")
         stages.append(result)
     prices = price_rows(settings, day)
-    factor_step = {k: v for m in stages if m.name.endswith("factors_job")
-                   for k, v in m.summary.get("steps", {}).items() if "fct_factor_values" in k}
+    factor_step = {k: v for m in stages for k, v in m.summary.get("steps", {}).items()
+                   if k == "marts__fct_factor_values"}
     comparison = differences(factor_rows(settings, day), reference)
     return {"day": str(day), **rolled, "stages": [m.as_dict() for m in stages],
             "total_seconds": round(sum(m.seconds for m in stages), 2),

@@ -18,9 +18,9 @@ from factor_mart.settings import Backend, Settings
 
 BUILD_JOBS = ("edgar_job", "fred_job", "ibkr_job", "marts_job", "marts_daily_job",
               "factors_job", "evaluation_job", "publish_job")
-# A new day: its sources, then the marts and factors that read them, then a new version.
-INCREMENT_JOBS = ("ibkr_job", "edgar_refresh_job", "fred_refresh_job", "marts_job",
-                  "marts_daily_job", "factors_job", "publish_job")
+# A new day: the filers and macro releases the sensors found, then the after-close run (bars,
+# marts, the month's factors, a new version), as a deployment runs it.
+INCREMENT_JOBS = ("edgar_refresh_job", "fred_refresh_job", "after_close_job")
 STAGES = ("duckdb", "increment", "technical", "postgres")
 # Dagster records one "planned" event per asset for a run over many partitions, not one per
 # partition (4,000 events for 1,000 companies x 4 raw tables); see the Makefile.

@@ -41,7 +41,7 @@ def test_every_raw_table_is_an_asset_with_checks():
         assert (table.path[1], "no_future_available_at") in checks
         assert (table.path[1], "has_rows") in checks
     schedules = {s.name for s in defs.schedules}
-    assert {"ibkr_after_close", "fred_daily", "edgar_daily"} <= schedules
+    assert {"after_close", "fred_daily", "edgar_daily", "evaluation_after_factors"} == schedules
     assert {s.name for s in defs.sensors} >= {"edgar_new_filings"}
 
 
@@ -112,16 +112,25 @@ def test_entity_schedules_cover_every_partition_in_one_run(name):
     assert partition_range_tags(keys).items() <= request.tags.items()
 
 
-@pytest.mark.parametrize("name", ["ibkr_after_close", "marts_daily_after_close",
-                                  "factors_after_close"])
 @pytest.mark.parametrize(("day", "month"), [(date(2026, 11, 20), "2026-11-01"),
                                             (date(2026, 12, 1), "2026-12-01")])
-def test_after_close_schedules_rematerialize_the_current_month(name, day, month):
+def test_after_close_schedule_rematerializes_the_current_month(day, month):
     defs = build_definitions(Settings())
-    schedule = next(s for s in defs.schedules if s.name == name)
+    schedule = next(s for s in defs.schedules if s.name == "after_close")
     assert schedule.cron_schedule.endswith("* * 1-5")  # trading weekdays
     when = datetime.combine(day, time(20, 0), tzinfo=ZoneInfo("America/New_York"))
     with dg.build_schedule_context(scheduled_execution_time=when,
                                    repository_def=defs.get_repository_def()) as context:
         request = schedule.evaluate_tick(context).run_requests[0]
     assert request.partition_key == month
+
+
+def test_after_close_job_runs_the_day_from_bars_to_a_new_version():
+    defs = build_definitions(Settings())
+    job = defs.resolve_job_def("after_close_job")
+    keys = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
+    assert {"raw/ib_bars", "marts/fct_prices_daily", "marts/fct_fundamentals_asof",
+            "marts/fct_factor_values", "marts/dim_factor", "marts/mart_versions"} <= keys
+    # Sources on their own timetable and the evaluation are not part of it.
+    assert not {k for k in keys if k.startswith(("raw/edgar", "raw/fred"))}
+    assert not keys & {"marts/fct_factor_ic", "marts/fct_factor_eval", "marts/fct_forward_returns"}

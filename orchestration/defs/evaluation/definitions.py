@@ -20,7 +20,7 @@ def build(settings: Settings) -> dg.Definitions:
         assets=[fct_forward_returns, factor_evaluation, fct_factor_redundancy],
         asset_checks=EVALUATION_CHECKS,
         jobs=[job],
-        # After factors_after_close (19:30 ET) has written the day's factor values.
+        # After after_close_job (18:00 ET) has written the day's factor values.
         schedules=[dg.ScheduleDefinition(name="evaluation_after_factors", job=job,
                                           cron_schedule="0 20 * * 1-5",
                                           execution_timezone=MARKET_TIMEZONE)],

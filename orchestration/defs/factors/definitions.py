@@ -1,4 +1,4 @@
-"""The factors folder's definitions: assets, checks, the job and its daily schedule."""
+"""The factors folder's definitions: assets, checks and the job."""
 
 import dagster as dg
 
@@ -12,11 +12,10 @@ from orchestration.defs.factors.assets import (
 )
 from orchestration.defs.factors.checks import FACTOR_CHECKS
 from orchestration.lib.partitions import history_months
-from orchestration.lib.schedules import current_month_after_close
 
 
 def build(settings: Settings) -> dg.Definitions:
-    """Factor assets over monthly partitions; `factors_job` runs after the daily marts."""
+    """Factor assets over monthly partitions and `factors_job` (scheduled in `after_close_job`)."""
     months = history_months(settings)
     job = dg.define_asset_job("factors_job", selection=dg.AssetSelection.groups(GROUP))
     return dg.Definitions(
@@ -24,7 +23,4 @@ def build(settings: Settings) -> dg.Definitions:
                 factor_wide_views],
         asset_checks=FACTOR_CHECKS,
         jobs=[job],
-        # After marts_daily_after_close (19:00) has refreshed the day's prices and macro panel.
-        schedules=[current_month_after_close("factors_after_close", job, months,
-                                             hour=19, minute=30)],
     )

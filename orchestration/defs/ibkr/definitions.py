@@ -2,7 +2,6 @@ import dagster as dg
 
 from factor_mart.settings import Settings
 from orchestration.defs.ibkr.assets import land_ibkr
-from orchestration.defs.ibkr.schedules import bars_after_close
 from orchestration.lib.partitions import history_months
 
 
@@ -10,4 +9,4 @@ def build(settings: Settings) -> dg.Definitions:
     partitions = history_months(settings)
     job = dg.define_asset_job("ibkr_job", selection=dg.AssetSelection.groups("raw_ibkr"))
     return dg.Definitions(assets=[land_ibkr(partitions)],
-                          jobs=[job], schedules=[bars_after_close(job, partitions)])
+                          jobs=[job])

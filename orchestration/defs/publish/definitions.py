@@ -3,8 +3,9 @@ import dagster as dg
 from factor_mart.settings import Settings
 from orchestration.defs.publish.assets import mart_versions
 
-# Jobs that land raw rows only; the marts are unchanged.
-SOURCE_ONLY_JOBS = {"edgar_job", "fred_job", "ibkr_job", "edgar_refresh_job", "fred_refresh_job"}
+# Jobs that land raw rows only (the marts are unchanged) or publish themselves.
+NOT_TO_PUBLISH = {"edgar_job", "fred_job", "ibkr_job", "edgar_refresh_job", "fred_refresh_job",
+                  "after_close_job"}
 
 
 def build(settings: Settings) -> dg.Definitions:
@@ -15,8 +16,8 @@ def build(settings: Settings) -> dg.Definitions:
                           name="publish_after_build", minimum_interval_seconds=30)
     def publish_after_build(context: dg.RunStatusSensorContext):
         finished = context.dagster_run.job_name
-        if finished == job.name or finished in SOURCE_ONLY_JOBS:
-            return dg.SkipReason(f"{finished} does not change the marts")
+        if finished == job.name or finished in NOT_TO_PUBLISH:
+            return dg.SkipReason(f"{finished} does not change the marts or published them")
         return dg.RunRequest(run_key=f"publish-after-{context.dagster_run.run_id}")
 
     return dg.Definitions(assets=[mart_versions], jobs=[job], sensors=[publish_after_build])

@@ -92,6 +92,33 @@ def test_pairwise_spearman_equals_pandas_with_missing_values_and_ties():
     assert np.isnan(ours[5, 0]) and np.isnan(ours[6, 0]) and abs(ours[1, 0]) > 0.8
 
 
+def test_pairwise_spearman_equals_pandas_across_many_presence_patterns():
+    # Month-end-like: nested lookbacks (a later listing misses the longer windows), scattered
+    # gaps, ties that straddle the rows a pair drops, a NaN with its sign bit set, columns
+    # sharing a pattern and a pattern shared by no other column.
+    rng = np.random.default_rng(11)
+    rows, columns = 200, 24
+    listed = rng.integers(0, 100, rows)
+    lookback = rng.choice([0, 20, 60], columns)
+    values = rng.normal(size=(rows, columns))
+    values[listed[:, None] > 100 - lookback[None, :]] = np.nan
+    values[:, :6][rng.random((rows, 6)) < 0.1] = np.nan
+    values[:, 6:10] = np.round(values[:, 6:10], 0)  # heavy ties
+    values[3, 11] = np.copysign(np.nan, -1.0)
+    ours = spearman_pairwise(values)
+    theirs = pd.DataFrame(values).corr(method="spearman", min_periods=MIN_PAIRS).to_numpy()
+    assert len({tuple(c) for c in np.isnan(values).T}) > 5
+    off_diagonal = ~np.eye(columns, dtype=bool)
+    np.testing.assert_allclose(ours[off_diagonal], theirs[off_diagonal], rtol=1e-12,
+                               atol=1e-14, equal_nan=True)
+    np.testing.assert_array_equal(ours, ours.T)
+
+
+def test_pairwise_spearman_of_no_rows_or_columns_is_empty_or_undefined():
+    assert spearman_pairwise(np.empty((10, 0))).shape == (0, 0)
+    assert np.isnan(spearman_pairwise(np.empty((0, 3)))).all()
+
+
 def test_coverage_divides_symbols_with_a_value_by_the_universe():
     dates = pl.Series("date", DAYS[:2], pl.Date)
     symbols = np.array([[2, 1], [1, 0]])  # (date, factor): names with a value

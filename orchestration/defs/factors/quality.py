@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from threadpoolctl import threadpool_limits
+from numba import njit
 
-from factor_models.normalize import average_ranks, sort_keys
+from factor_models.normalize import sort_keys
 
 REDUNDANCY_THRESHOLD = 0.95
 MIN_PAIRS = 5  # fewer names with both factors on a date: that date's correlation is not used
@@ -36,58 +36,134 @@ def coverage(dates: pl.Series, factors: list[str], symbols: np.ndarray,
                                                                                    "date")
 
 
-def _average_ranks(values: np.ndarray) -> np.ndarray:
-    """Each column's 1-based ranks (ties averaged) of ``values`` (rows x columns, no NaN)."""
-    keys = sort_keys(values.T)  # one row per column: numpy sorts contiguous rows fastest
-    order = np.argsort(keys, axis=1)
-    ranked = average_ranks(np.take_along_axis(keys, order, axis=1),
-                           np.full(len(keys), keys.shape[1]))
-    ranks = np.empty_like(ranked)
-    np.put_along_axis(ranks, order, ranked, axis=1)
-    return ranks.T
+@njit(cache=True, nogil=True, error_model="numpy")
+def _centred_ranks(ordered, order, count, tied, slot, kept, out):
+    """The average ranks (ties averaged) of one column among the ``kept`` rows with a slot
+    (``slot[row] < kept``; the others' slot is ``kept`` itself, a spare entry of ``out``),
+    minus their mean (kept + 1) / 2, written at ``out[slot[row]]``. ``ordered``: the column's
+    ``count`` present values ascending, ``order`` their rows; ``tied``: whether two are equal.
+    Ranks and mean are multiples of 1/2, so the centred ranks, their products and sums (below
+    2^53 / 4) are exact."""
+    middle = (kept + 1) / 2.0
+    seen = 0
+    if not tied:  # no run of equal values to average: a branch-free running count
+        for p in range(count):
+            at = slot[order[p]]
+            seen += at < kept
+            out[at] = seen - middle
+        return
+    j = 0
+    while j < count:
+        k = j + 1
+        while k < count and ordered[k] == ordered[j]:
+            k += 1
+        inside = 0
+        for p in range(j, k):
+            inside += slot[order[p]] < kept
+        centred = seen + (inside + 1) / 2.0 - middle
+        for p in range(j, k):
+            out[slot[order[p]]] = centred
+        seen += inside
+        j = k
 
 
-def _unit_columns(values: np.ndarray) -> np.ndarray:
-    """Ranked, centred columns of unit length (NaN for a constant column)."""
-    ranks = _average_ranks(values)
-    ranks -= ranks.mean(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        length = np.sqrt(np.einsum("ij,ij->j", ranks, ranks))
-        return ranks / np.where(length > 0, length, np.nan)
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc"})
+def _dot(x, y, n):
+    # Sums of exact half-integer products: any order gives the same total, so SIMD may reorder.
+    total = 0.0
+    for i in range(n):
+        total += x[i] * y[i]
+    return total
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _rank_group(ordered, order, counts, tied, columns, slot, kept, centred, squares):
+    """The centred ranks of ``columns`` on the rows with a slot, in ``centred``'s rows 0..,
+    and their sums of squares in ``squares``."""
+    for line in range(len(columns)):
+        c = columns[line]
+        _centred_ranks(ordered[c], order[c], counts[c], tied[c], slot, kept, centred[line])
+        squares[line] = _dot(centred[line], centred[line], kept)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _common_slots(rows_a, rows_b, slot):
+    """Number the rows present in both ``rows_a`` and ``rows_b`` 0, 1, ... in ``slot``, the
+    others with their count (the spare slot); returns the count."""
+    kept = 0
+    for r in range(len(slot)):
+        kept += rows_a[r] and rows_b[r]
+    at = 0
+    for r in range(len(slot)):
+        if rows_a[r] and rows_b[r]:
+            slot[r] = at
+            at += 1
+        else:
+            slot[r] = kept
+    return kept
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _pattern_pairs(ordered, order, counts, tied, patterns, members, starts, min_pairs, out):
+    """``out`` (columns x columns, NaN-filled): the Spearman correlation of every pair of
+    columns over their common rows, re-ranked there. Columns (sorted: ``ordered``, ``order``,
+    ``counts``, ``tied`` as in `_centred_ranks`) are grouped by presence pattern
+    (``patterns``, groups x rows; ``members[starts[g]:starts[g + 1]]`` the columns of group
+    g): a pair of groups shares its common rows, so each column is ranked once per group."""
+    groups, rows = patterns.shape
+    slot = np.empty(rows, np.int64)
+    left = np.empty((len(members), rows + 1))  # + 1: the spare slot
+    right = np.empty_like(left)
+    left_squares, right_squares = np.empty(len(members)), np.empty(len(members))
+    for g in range(groups):
+        columns_g = members[starts[g]:starts[g + 1]]
+        for h in range(g, groups):
+            kept = _common_slots(patterns[g], patterns[h], slot)
+            if kept < min_pairs:
+                continue
+            columns_h = members[starts[h]:starts[h + 1]]
+            _rank_group(ordered, order, counts, tied, columns_g, slot, kept, left,
+                        left_squares)
+            if h == g:
+                y, y_squares = left, left_squares
+            else:
+                _rank_group(ordered, order, counts, tied, columns_h, slot, kept, right,
+                            right_squares)
+                y, y_squares = right, right_squares
+            for a in range(len(columns_g)):
+                for b in range(a if h == g else 0, len(columns_h)):
+                    denominator = np.sqrt(left_squares[a] * y_squares[b])
+                    if denominator > 0:
+                        correlation = _dot(left[a], y[b], kept) / denominator
+                        out[columns_g[a], columns_h[b]] = correlation
+                        out[columns_h[b], columns_g[a]] = correlation
 
 
 def spearman_pairwise(values: np.ndarray) -> np.ndarray:
     """Columns x columns Spearman correlation of ``values`` (rows x columns, NaN = missing),
     each pair over the rows where both are present (re-ranked there), NaN with fewer than
-    MIN_PAIRS such rows: pandas' ``corr("spearman", min_periods=MIN_PAIRS)`` off the diagonal.
+    MIN_PAIRS such rows or a constant side: pandas' ``corr("spearman", min_periods=MIN_PAIRS)``.
 
-    Columns present on the same rows share their ranking: one ranking and one matrix product
-    per pair of presence patterns instead of one ranking per pair of columns.
+    Each column is sorted once; its ranks on a pair's common rows are a walk along that order
+    (compiled), shared by every column of the other presence pattern.
     """
-    present = ~np.isnan(values)
-    patterns: dict[bytes, list[int]] = {}
-    for column in range(values.shape[1]):
-        patterns.setdefault(np.packbits(present[:, column]).tobytes(), []).append(column)
-    groups = [(present[:, columns[0]], columns) for columns in patterns.values()]
-    ranked: dict[tuple[int, bytes], np.ndarray] = {}
-
-    def unit(group: int, rows: np.ndarray, key: bytes) -> np.ndarray:
-        # Nested patterns (a longer lookback present on fewer names) meet on the same rows.
-        if (group, key) not in ranked:
-            ranked[group, key] = _unit_columns(values[np.ix_(rows, groups[group][1])])
-        return ranked[group, key]
-
-    result = np.full((values.shape[1],) * 2, np.nan)
-    for i, (rows_a, columns_a) in enumerate(groups):
-        for j in range(i, len(groups)):
-            rows_b, columns_b = groups[j]
-            rows = rows_a & rows_b
-            if rows.sum() < MIN_PAIRS:
-                continue
-            key = np.packbits(rows).tobytes()
-            block = unit(i, rows, key).T @ unit(j, rows, key)
-            result[np.ix_(columns_a, columns_b)] = block
-            result[np.ix_(columns_b, columns_a)] = block.T
+    columns = np.ascontiguousarray(values.T, dtype=np.float64)
+    result = np.full((columns.shape[0],) * 2, np.nan)
+    if columns.size == 0:
+        return result
+    present = ~np.isnan(columns)
+    keys = sort_keys(columns)
+    keys[~present] = np.iinfo(np.int64).max  # absent rows sort last, whatever their NaN's sign
+    order = np.argsort(keys, axis=1)
+    ordered = np.take_along_axis(columns, order, axis=1)
+    counts = present.sum(axis=1)
+    tied = ((ordered[:, 1:] == ordered[:, :-1])
+            & (np.arange(1, columns.shape[1]) < counts[:, None])).any(axis=1)
+    patterns, group = np.unique(np.packbits(present, axis=1), axis=0, return_inverse=True)
+    members = np.argsort(group.ravel(), kind="stable")
+    starts = np.searchsorted(group.ravel()[members], np.arange(len(patterns) + 1))
+    _pattern_pairs(ordered, order, counts, tied, present[members[starts[:-1]]], members,
+                   starts, MIN_PAIRS, result)
     return result
 
 
@@ -112,16 +188,12 @@ def rank_correlations(dates: pl.Series, factors: list[str], ranks: np.ndarray
     frames = []
     upper = np.triu_indices(len(factors), k=1)
     names = pl.Series(factors, dtype=pl.String)
-    # Single-threaded BLAS: the products are small (~1,000 x a few dozen), and OpenBLAS's
-    # threads spin against the factor step's writer thread (~25% less CPU on one core).
-    with threadpool_limits(limits=1, user_api="blas"):
-        for day, cross_section in zip(dates, ranks, strict=True):
-            correlation = spearman_pairwise(cross_section.T)[upper]
-            frames.append(pl.DataFrame({
-                "date": pl.Series([day], dtype=pl.Date).gather(
-                    np.zeros(len(upper[0]), np.int64)),
-                "factor_a": names.gather(upper[0]), "factor_b": names.gather(upper[1]),
-                "rank_corr": pl.Series(correlation, nan_to_null=True)}))
+    for day, cross_section in zip(dates, ranks, strict=True):
+        correlation = spearman_pairwise(cross_section.T)[upper]
+        frames.append(pl.DataFrame({
+            "date": pl.Series([day], dtype=pl.Date).gather(np.zeros(len(upper[0]), np.int64)),
+            "factor_a": names.gather(upper[0]), "factor_b": names.gather(upper[1]),
+            "rank_corr": pl.Series(correlation, nan_to_null=True)}))
     return pl.concat(frames) if frames else pl.DataFrame(schema=RANK_CORR_SCHEMA)
 
 

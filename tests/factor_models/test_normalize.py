@@ -3,10 +3,11 @@
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import polars as pl
 import pytest
 
-from factor_models.normalize import normalize
+from factor_models.normalize import cross_section_scores, normalize
 
 D1, D2 = date(2024, 1, 2), date(2024, 1, 3)
 
@@ -55,3 +56,58 @@ def test_sector_neutral_z_uses_the_sector_only():
 def test_small_cross_sections_get_no_score():
     out = normalize(_long({"A": 1.0, "B": 2.0, "C": 3.0}))
     assert out["z"].null_count() == 3 and out["raw"].to_list() == [1.0, 2.0, 3.0]
+
+
+def _reference_scores(raw: np.ndarray, sectors: list[tuple[int, int]]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The scores of `cross_section_scores` one row at a time, from numpy's quantile and std
+    and pandas' average rank (NaN where a cell has no value or no score)."""
+    z, rank, sector_z = (np.full(raw.shape, np.nan) for _ in range(3))
+    for i, row in enumerate(raw):
+        present = ~np.isnan(row)
+        values = row[present]
+        if len(values) < 5:
+            continue
+        rank[i, present] = pd.Series(values).rank(method="average", pct=True).to_numpy()
+        low, high = np.quantile(values, [0.01, 0.99])
+        winsorised = np.where(present, row.clip(low, high), np.nan)
+        if high > low:
+            z[i] = (winsorised - values.clip(low, high).mean()) / values.clip(low, high).std(
+                ddof=1)
+        for first, stop in sectors:
+            part = winsorised[first:stop]
+            members = part[~np.isnan(part)]
+            if len(members) >= 3 and members.max() > members.min():
+                sector_z[i, first:stop] = (part - members.mean()) / members.std(ddof=1)
+    return z, rank, sector_z
+
+
+def test_dense_scores_equal_a_row_by_row_reference():
+    rng = np.random.default_rng(7)
+    raw = rng.standard_normal((400, 120))
+    raw[rng.random(raw.shape) < 0.15] = np.nan
+    raw[::5] = np.round(raw[::5] * 2)  # many ties
+    raw[1::9, 4:] = np.nan  # rows with fewer than five values
+    raw[2::11] = np.where(np.isnan(raw[2::11]), np.nan, 3.0)  # constant rows
+    raw[3::13, :10] = -0.0  # -0.0 ties with 0.0
+    raw[4::17, 7] = 1e9  # an outlier to winsorise
+    sectors = [(0, 30), (30, 32), (40, 100), (100, 118)]
+    scores = cross_section_scores(raw, sectors)
+    present = ~np.isnan(raw)
+    for score, expected in zip(scores, _reference_scores(raw, sectors), strict=True):
+        np.testing.assert_allclose(np.where(present, score, np.nan), expected, rtol=1e-12,
+                                   atol=1e-12)
+    outside = np.ones(raw.shape[1], dtype=bool)
+    outside[[c for first, stop in sectors for c in range(first, stop)]] = False
+    assert np.isnan(scores[2][:, outside]).all()
+
+
+def test_scores_are_written_into_the_given_arrays():
+    raw = np.array([[1.0, 5.0, 2.0, np.nan, 4.0, 3.0], [2.0, 2.0, 1.0, 3.0, np.nan, 9.0]])
+    out = tuple(np.zeros_like(raw) for _ in range(3))
+    returned = cross_section_scores(raw, [(0, 3)], out=out)
+    assert all(a is b for a, b in zip(returned, out, strict=True))
+    np.testing.assert_array_equal(out[1][0, [0, 1, 2, 4, 5]], np.array([1, 5, 2, 4, 3]) / 5)
+    np.testing.assert_array_equal(out[1][1, [0, 1, 2, 3, 5]], np.array([2.5, 2.5, 1, 4, 5]) / 5)
+    with pytest.raises(ValueError, match="out must be"):
+        cross_section_scores(raw, out=(out[0], out[1], out[2][:, :3]))

@@ -347,6 +347,31 @@ def read_pointer(settings: Settings) -> MartVersion | None:
 # factor: a backward scan), (symbol, factor, date) for a symbol's history of some factors.
 POSTGRES_INDEXES = {"fct_factor_values": ("date, factor", "symbol, factor, date")}
 POSTGRES_INDEX_MEMORY = "512MB"
+# The text columns of an indexed table are copied with byte-order collation: the database's
+# (C.UTF-8 here) compares through strcoll, without abbreviated keys, and sorting the keys of
+# (symbol, factor, date) took 92 s at 250 x 10 against 70 s in byte order. Byte order is
+# DuckDB's and, for ASCII tickers and factor names, the same order as C.UTF-8's; equality and
+# joins with the other tables' columns are unaffected (deterministic collations).
+POSTGRES_KEY_COLLATION = "C"
+
+
+def _copy_postgres_table(wh: Warehouse, table: str, schema: str) -> None:
+    """``marts.<table>`` copied as ``<schema>.<table>``, the text columns of an indexed table
+    in POSTGRES_KEY_COLLATION."""
+    target = f"{schema}.{table}"
+    if table not in POSTGRES_INDEXES:
+        wh.execute(f"CREATE TABLE {target} AS SELECT * FROM marts.{table}")
+        return
+    wh.execute(f"CREATE TABLE {target} (LIKE marts.{table})")
+    text = wh.query(
+        "SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
+        "AND attcollation <> 0 ORDER BY attnum", [target])
+    if text.height:  # the table is still empty: changing the collation rewrites nothing
+        wh.execute(f"ALTER TABLE {target} " + ", ".join(
+            f'ALTER COLUMN "{name}" TYPE {kind} COLLATE "{POSTGRES_KEY_COLLATION}"'
+            for name, kind in text.iter_rows()))
+    wh.execute(f"INSERT INTO {target} SELECT * FROM marts.{table}")
 
 
 def _publish_postgres(settings: Settings) -> MartVersion:
@@ -367,8 +392,7 @@ def _publish_postgres(settings: Settings) -> MartVersion:
             # Sorting the index keys in memory instead of in many small runs on disk.
             wh.execute(f"SET LOCAL maintenance_work_mem = '{POSTGRES_INDEX_MEMORY}'")
             for table in tables:
-                wh.execute(f"CREATE TABLE {version.location}.{table} AS "
-                           f"SELECT * FROM marts.{table}")
+                _copy_postgres_table(wh, table, version.location)
                 for columns in POSTGRES_INDEXES.get(table, ()):
                     wh.execute(f"CREATE INDEX ON {version.location}.{table} ({columns})")
                 # A new table has no planner statistics until autovacuum comes by.

@@ -286,6 +286,27 @@ def test_postgres_versions_are_indexed_for_the_api_reads(postgres_dsn):
                                   "WHERE schemaname = %s", [schema]).fetchall())
         assert indexes == {"fct_factor_values_date_factor_idx": "fct_factor_values",
                            "fct_factor_values_symbol_factor_date_idx": "fct_factor_values"}
+        # The indexed table's text columns sort in byte order (its index keys sort faster);
+        # the other tables keep the database's collation.
+        collations = pg.execute(
+            "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+            "WHERE table_schema = %s AND data_type = 'text' ORDER BY 1, 2", [schema]).fetchall()
+        assert collations == [("dim_factor", "factor", None), ("fct_factor_values", "factor", "C"),
+                              ("fct_factor_values", "symbol", "C")]
+        # The copy holds the same rows; a history ordered by symbol comes back in the same order
+        # as from the source table ('S10' before 'S2' in either collation).
+        same = ("SELECT count(*) FROM (SELECT * FROM marts.fct_factor_values EXCEPT ALL "
+                "SELECT * FROM {s}.fct_factor_values) AS missing")
+        assert pg.execute(same.format(s=schema)).fetchone() == (0,)
+        order = ("SELECT array_agg(symbol ORDER BY symbol) FROM {s}.fct_factor_values "
+                 "WHERE factor = 'f_3' AND date = '2023-06-30'")
+        assert pg.execute(order.format(s=schema)).fetchone() == pg.execute(
+            order.format(s="marts")).fetchone()
+        # Joining the byte-order symbol to another table's works as before.
+        joined = pg.execute(
+            f"SELECT count(*) FROM {schema}.fct_factor_values AS v "
+            f"JOIN {schema}.dim_factor AS d ON d.factor = v.factor").fetchone()
+        assert joined == (730 * 40,)  # f_1's rows: every day of 2022 and 2023 x 40 symbols
         # The API's queries (api/routes/factor_values.py, api/universe.py) use them.
         reads = {
             "fct_factor_values_date_factor_idx": [

@@ -1,8 +1,9 @@
 """One benchmark stage in its own process, so its wall time and peak RSS are its own.
 
 `python -m factor_mart.bench.stage job <name> [--last DAY | --only DAY | --keys K,K]`
-runs a Dagster job of the code location (settings from the environment) over its partitions in
-one run; `python -m factor_mart.bench.stage technical <polars|talib> ...` computes the technical
+runs a Dagster job of the code location (settings from the environment) in one run: over its
+partitions up to --last or the month of --only, or a refresh job over --keys;
+`python -m factor_mart.bench.stage technical <polars|talib> ...` computes the technical
 indicators with one engine. Each writes a JSON summary to --out.
 """
 
@@ -17,12 +18,10 @@ from pathlib import Path
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def _keys(job, last: date | None, only: date | None, keys: list[str] | None) -> list[str]:
-    """The partition keys one run covers: every key up to ``last``, just ``only``, or ``keys``."""
+def _keys(job, last: date | None, only: date | None) -> list[str]:
+    """The partition keys one run covers: every key up to ``last``, or just ``only``'s."""
     import dagster as dg
 
-    if keys:
-        return keys
     all_keys = job.partitions_def.get_partition_keys()
     if not isinstance(job.partitions_def, dg.TimeWindowPartitionsDefinition):
         return all_keys
@@ -31,14 +30,6 @@ def _keys(job, last: date | None, only: date | None, keys: list[str] | None) -> 
 
         return [month_key(only)]
     return [k for k in all_keys if last is None or k <= last.isoformat()]  # keys: month starts
-
-
-def _contiguous_runs(partitions_def, keys: list[str]) -> list[list[str]]:
-    """One run per contiguous range of ``keys`` (a few companies that filed): a run covers a
-    partition range, so non-adjacent keys take a run each, as in a Dagster backfill."""
-    ranges = partitions_def.subset_with_partition_keys(keys).get_partition_key_ranges(
-        partitions_def)
-    return [partitions_def.get_partition_keys_in_range(r) for r in ranges]
 
 
 def step_seconds(instance, run_id: str) -> dict[str, float]:
@@ -84,36 +75,27 @@ def run_job(name: str, last: date | None, only: date | None, keys: list[str] | N
     if name not in jobs:
         return {"job": name, "present": False}
     job = jobs[name]
-    runs = [[]]
-    config = QUIET
+    chosen, config = [], QUIET
     if job.partitions_def is not None:
-        chosen = _keys(job, last, only, keys)
-        runs = _contiguous_runs(job.partitions_def, chosen) if keys else [chosen]
-    elif keys:  # a refresh job: the keys are its op's config, one run
+        chosen = _keys(job, last, only)
+    elif keys:  # a refresh job: the keys are its op's config
         (op,) = job.graph.node_names()
-        config = QUIET | {"ops": {op: {"config": {"keys": keys}}}}
+        chosen, config = keys, QUIET | {"ops": {op: {"config": {"keys": keys}}}}
     setup = time.perf_counter() - began
-    steps: dict[str, float] = {}
-    failed_checks: list[str] = []
-    asset_seconds: dict[str, dict] = {}
     with dg.DagsterInstance.ephemeral() as instance:
-        for chosen in runs:
-            tags = partition_range_tags(chosen) if chosen else {}
-            result = job.execute_in_process(instance=instance, tags=tags, run_config=config,
-                                            raise_on_error=False)
-            if not result.success:
-                raise SystemExit(f"{name} failed for partitions {chosen[:1]}..{chosen[-1:]}")
-            for step, seconds in step_seconds(instance, result.run_id).items():
-                steps[step] = round(steps.get(step, 0.0) + seconds, 3)
-            failed_checks += [f"{e.asset_key.to_user_string()}:{e.check_name}"
-                              + ("" if e.severity is dg.AssetCheckSeverity.ERROR else " (warn)")
-                              for e in result.get_asset_check_evaluations() if not e.passed]
-            asset_seconds |= timed_assets(result)
-    covered = [key for chosen in runs for key in chosen] or keys or []
-    return {"job": name, "present": True, "partitions": len(covered), "runs": len(runs),
-            "first": covered[0] if covered else None, "last": covered[-1] if covered else None,
-            "setup_seconds": round(setup, 3), "steps": steps, "asset_seconds": asset_seconds,
-            "failed_checks": sorted(set(failed_checks))}
+        tags = partition_range_tags(chosen) if job.partitions_def is not None else {}
+        result = job.execute_in_process(instance=instance, tags=tags, run_config=config,
+                                        raise_on_error=False)
+        if not result.success:
+            raise SystemExit(f"{name} failed for keys {chosen[:1]}..{chosen[-1:]}")
+        steps = step_seconds(instance, result.run_id)
+    failed_checks = [f"{e.asset_key.to_user_string()}:{e.check_name}"
+                     + ("" if e.severity is dg.AssetCheckSeverity.ERROR else " (warn)")
+                     for e in result.get_asset_check_evaluations() if not e.passed]
+    return {"job": name, "present": True, "partitions": len(chosen),
+            "first": chosen[0] if chosen else None, "last": chosen[-1] if chosen else None,
+            "setup_seconds": round(setup, 3), "steps": steps,
+            "asset_seconds": timed_assets(result), "failed_checks": sorted(set(failed_checks))}
 
 
 def run_technical(engine: str, bars: Path, values_out: Path) -> dict:

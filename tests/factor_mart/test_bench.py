@@ -89,9 +89,11 @@ def test_tiny_bench_end_to_end(tmp_path):
     assert 0 < inc["rows_removed"]["raw.ib_bars"] <= 2 * 12
     assert inc["rows_removed"]["marts.fct_factor_values"] == inc["factor_values"]["rows_full"]
     assert inc["factor_compute_seconds"] > 0
-    # The day's filers and releases land in one refresh run per source.
+    # The day's filers and releases land through the refresh jobs' ops, one run per source.
     refreshed = [s for s in inc["stages"] if s["job"].endswith("_refresh_job")]
-    assert refreshed and all(s["runs"] == 1 for s in refreshed)
+    assert refreshed and all(
+        list(s["steps"]) == ["refresh_" + s["job"].removesuffix("_refresh_job")]
+        for s in refreshed)
     assert sum(s["partitions"] for s in refreshed) == (
         len(inc["companies_filed"]) + len(inc["series_released"]))
     tech = results["technical"]

@@ -47,6 +47,11 @@ class Warehouse(ABC):
         """Everything inside commits together or not at all."""
 
     @abstractmethod
+    def sibling(self) -> Warehouse:
+        """Another connection to the same database, for a second thread (a connection is used
+        by one thread at a time); close it when done."""
+
+    @abstractmethod
     def close(self) -> None: ...
 
     def __enter__(self) -> Warehouse:
@@ -105,6 +110,12 @@ class DuckDBWarehouse(Warehouse):
             raise
         self.con.execute("COMMIT")
 
+    def sibling(self) -> DuckDBWarehouse:
+        # A cursor is DuckDB's own second connection to the same database in this process.
+        twin = object.__new__(DuckDBWarehouse)
+        twin.path, twin.con = self.path, self.con.cursor()
+        return twin
+
     def close(self) -> None:
         self.con.close()
 
@@ -161,6 +172,7 @@ class PostgresWarehouse(Warehouse):
     placeholder = "%s"
 
     def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
         self.con = psycopg.connect(dsn, autocommit=True)
         # The server's default (4 MB) sends a landing's anti-join sorts of a few hundred
         # thousand rows to disk; this is per sort or hash of this session's queries.
@@ -242,6 +254,9 @@ class PostgresWarehouse(Warehouse):
     def transaction(self) -> Iterator[None]:
         with self.con.transaction():
             yield
+
+    def sibling(self) -> PostgresWarehouse:
+        return PostgresWarehouse(self.dsn)
 
     def close(self) -> None:
         self.con.close()

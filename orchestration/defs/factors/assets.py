@@ -2,9 +2,12 @@
 with redundancy flags, and the wide views for BI."""
 
 
+import queue
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import date, timedelta
 
 import dagster as dg
@@ -28,6 +31,7 @@ from orchestration.lib.resources import WarehouseResource
 
 GROUP = "factors"
 DUCKDB_MEMORY_LIMIT = "512MB"
+WRITERS = 2  # chunks written side by side (see write_factor_values)
 VALUES = dg.AssetKey(["marts", "fct_factor_values"])
 MACRO_SERIES = dg.AssetKey(["marts", "fct_macro_series"])
 REGIME = dg.AssetKey(["marts", "fct_macro_regime"])
@@ -100,30 +104,44 @@ def write_factor_values(wh: Warehouse, start: date, end: date,
         warn(f"factor family/panel {family} skipped: {reason}")
     written = dict.fromkeys((_table(VALUES), _table(COVERAGE), _table(RANK_CORR)), 0)
     bad_scores: dict[str, int] = {}
+    idle: queue.SimpleQueue[Warehouse] = queue.SimpleQueue()
 
-    def write(chunk: Chunk) -> None:
-        for key, frame in ((VALUES, chunk.values), (COVERAGE, chunk.coverage),
-                           (RANK_CORR, chunk.rank_corr)):
-            written[_table(key)] += replace_partition(wh, _table(key), frame, "date",
-                                                      chunk.start, chunk.end)
+    def write(chunk: Chunk) -> dict[str, int]:
+        con = idle.get()
+        try:
+            return {_table(key): replace_partition(con, _table(key), frame, "date", chunk.start,
+                                                   chunk.end)
+                    for key, frame in ((VALUES, chunk.values), (COVERAGE, chunk.coverage),
+                                       (RANK_CORR, chunk.rank_corr))}
+        finally:
+            idle.put(con)
 
-    # The warehouse writes one chunk (in its own threads, without the GIL) while the next is
-    # computed; the connection is only ever used by the writer thread meanwhile. The writer is
-    # the step's critical path (its inserts take longer than the computation): the scores are
-    # checked here, not in it.
-    with ThreadPoolExecutor(1) as writer:
-        pending = None
-        for chunk in stock.chunks():
+    # The chunks are written while the next ones are computed, by WRITERS threads with a
+    # connection each: an insert runs on one thread (DuckDB's, without the GIL) and the writing
+    # was the step's critical path. Chunks cover disjoint dates, so their transactions do not
+    # conflict. The first chunk is written alone: it creates the tables if they are missing.
+    # The scores are checked here, not in the writers.
+    with ExitStack() as stack, ThreadPoolExecutor(WRITERS) as writers:
+        idle.put(wh)
+        pending: deque[Future[dict[str, int]]] = deque()
+
+        def wait_for(limit: int) -> None:
+            while len(pending) > limit:
+                for table, rows in pending.popleft().result().items():
+                    written[table] += rows
+                lap("waiting_for_writes")
+
+        for number, chunk in enumerate(stock.chunks()):
             for factor, n in non_finite_scores(chunk.values).items():
                 bad_scores[factor] = bad_scores.get(factor, 0) + n
             lap("cross_sections")
-            if pending is not None:
-                pending.result()
-                lap("waiting_for_writes")
-            pending = writer.submit(write, chunk)
-        if pending is not None:
-            pending.result()
-            lap("waiting_for_writes")
+            if number == 1:
+                wait_for(0)
+                for _ in range(WRITERS - 1):
+                    idle.put(stack.enter_context(wh.sibling()))
+            wait_for(WRITERS - 1)
+            pending.append(writers.submit(write, chunk))
+        wait_for(0)
     return {"rows": written, "seconds": seconds, "cpu_seconds": cpu_seconds,
             "skipped": stock.skipped,
             "warmup_from": warmup_from, "non_finite_scores": bad_scores}

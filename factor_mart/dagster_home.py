@@ -9,10 +9,9 @@ from pathlib import Path
 from factor_mart.settings import PROJECT_ROOT
 
 
-def prepare_dagster_home(home: Path | None = None) -> Path:
-    """Use ``home``, $DAGSTER_HOME or ./.dagster_home (and export it as $DAGSTER_HOME); SQLite
-    storage unless a Dagster DSN is set."""
-    home = Path(home or os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
+def prepare_dagster_home() -> Path:
+    """Use $DAGSTER_HOME or ./.dagster_home; SQLite storage unless a Dagster DSN is set."""
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
     template = ("dagster.postgres.yaml" if os.environ.get("FACTOR_MART_DAGSTER_POSTGRES_DSN")
                 else "dagster.yaml")

@@ -25,7 +25,6 @@ STAGES = ("duckdb", "increment", "technical", "postgres")
 # Dagster records one "planned" event per asset for a run over many partitions, not one per
 # partition (4,000 events for 1,000 companies x 4 raw tables); see the Makefile.
 PLANNED_EVENTS_ENV = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
-DAGSTER_HOME = "dagster_home"  # in the bench's workspace
 
 
 @dataclass(frozen=True)
@@ -73,10 +72,8 @@ def run_child(name: str, args: list[str], env: dict[str, str], out: Path) -> Mea
 
 
 def stage_env(settings: Settings, start: date, config: BenchConfig) -> dict[str, str]:
-    """The environment a stage child reads its settings from (its Dagster instance: the
-    workspace's, see `dagster_instance`)."""
+    """The environment a stage child reads its settings from."""
     env = dict(os.environ) | {
-        "DAGSTER_HOME": str(settings.duckdb_path.parent / DAGSTER_HOME),
         "FACTOR_MART_SOURCE_MODE": "synthetic",
         "FACTOR_MART_SYNTHETIC_SYMBOLS": str(config.symbols),
         "FACTOR_MART_SYNTHETIC_YEARS": str(config.years),
@@ -89,19 +86,6 @@ def stage_env(settings: Settings, start: date, config: BenchConfig) -> dict[str,
         env["FACTOR_MART_POSTGRES_DSN"] = settings.postgres_dsn
     env.setdefault(PLANNED_EVENTS_ENV, "true")  # as the Makefile deploys Dagster
     return env
-
-
-def dagster_instance(folder: Path) -> Path:
-    """The workspace's Dagster instance (SQLite storage), created before any stage is timed: a
-    deployment's run worker finds its instance's storage in place; creating it (an ephemeral
-    instance's migrations) cost each stage ~1-2 s. The runs stay there for `dagster dev`."""
-    import dagster as dg
-
-    from factor_mart.dagster_home import prepare_dagster_home
-
-    home = prepare_dagster_home(folder / DAGSTER_HOME)
-    dg.DagsterInstance.get().dispose()
-    return home
 
 
 def build_stages(env: dict[str, str], last_day: date, folder: Path, prefix: str,
@@ -148,7 +132,6 @@ def run_bench(config: BenchConfig, progress=print) -> dict:
                                 "first_day": str(start), "last_day": str(last_day)},
                      "machine_before": machine()}
     with _workspace(config) as folder:
-        dagster_instance(folder)
         duck = Settings(backend=Backend.duckdb, duckdb_path=folder / "full.duckdb")
         if "duckdb" in config.stages or "increment" in config.stages:
             progress(f"full build on DuckDB, {config.symbols} symbols x {config.years} years "

@@ -62,8 +62,10 @@ def timed_assets(result) -> dict[str, dict]:
 
 
 def run_job(name: str, last: date | None, only: date | None, keys: list[str] | None) -> dict:
-    """Execute one job in process on the instance of $DAGSTER_HOME (as a deployment's run
-    worker does: its storage exists, no migrations); the summary of the run."""
+    """Execute one job in process on an ephemeral instance (storage in memory); the summary of
+    the run. On an instance's SQLite files each event costs ~60 ms on this disk (a commit with
+    fsync per event, measured with 1,000 materializations against ~5 ms in memory): a build's
+    ~4,000 materializations would measure the disk, not the pipeline."""
     import dagster as dg
 
     from factor_mart.settings import Settings
@@ -83,7 +85,7 @@ def run_job(name: str, last: date | None, only: date | None, keys: list[str] | N
         (op,) = job.graph.node_names()
         chosen, config = keys, QUIET | {"ops": {op: {"config": {"keys": keys}}}}
     setup = time.perf_counter() - began
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         tags = partition_range_tags(chosen) if job.partitions_def is not None else {}
         result = job.execute_in_process(instance=instance, tags=tags, run_config=config,
                                         raise_on_error=False)

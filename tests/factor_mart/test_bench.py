@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import dagster as dg
 import polars as pl
 import pytest
 
@@ -82,10 +81,6 @@ def test_tiny_bench_end_to_end(tmp_path):
         "edgar_job", "fred_job", "ibkr_job", "marts_job", "marts_daily_job", "factors_job",
         "evaluation_job", "publish_job"]
     assert all(s["seconds"] > 0 and s["peak_rss_mb"] > 50 for s in build["stages"])
-    # Every stage ran on the workspace's Dagster instance, as a deployment's runs do.
-    with dg.DagsterInstance.from_config(str(tmp_path / "dagster_home")) as instance:
-        jobs = {run.job_name for run in instance.get_runs()}
-    assert jobs >= {s["job"] for s in build["stages"]} | {"after_close_job"}
     assert results["sizes"]["raw.ib_bars"] > 0 and results["sizes"]["marts.fct_factor_values"] > 0
     assert "increment" in results, results.get("errors")
     inc = results["increment"]

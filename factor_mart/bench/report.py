@@ -48,6 +48,11 @@ def print_results(results: dict, console: Console) -> None:
             build = results[backend]
             console.print(_stage_table(
                 f"Full build on {backend}: {build['total_seconds']:.1f} s", build["stages"]))
+            after = build.get("after_build", {})
+            if after.get("stages"):
+                console.print(_stage_table(
+                    f"After the build on {backend}: {after['total_seconds']:.1f} s",
+                    after["stages"]))
     if "increment" in results:
         inc = results["increment"]
         console.print(_stage_table(
@@ -74,5 +79,6 @@ def print_results(results: dict, console: Console) -> None:
         table.add_column(column)
     for row in results["targets"]:
         table.add_row(row["target"], str(row["measured"]), row["limit"],
-                      "[green]yes[/green]" if row["met"] else "[red]no[/red]")
+                      "—" if row["met"] is None
+                      else "[green]yes[/green]" if row["met"] else "[red]no[/red]")
     console.print(table)

@@ -79,7 +79,11 @@ def test_tiny_bench_end_to_end(tmp_path):
     assert build["failed_job"] is None, build["stages"][-1].get("failed")
     assert [s["job"] for s in build["stages"]] == [
         "edgar_job", "fred_job", "ibkr_job", "marts_job", "marts_daily_job", "factors_job",
-        "evaluation_job", "publish_job"]
+        "publish_job"]
+    # The evaluation runs after the build (as production's nightly job) and is timed apart.
+    assert [s["job"] for s in build["after_build"]["stages"]] == ["evaluation_job"]
+    assert build["total_seconds"] == pytest.approx(
+        sum(s["seconds"] for s in build["stages"]), abs=0.01)
     assert all(s["seconds"] > 0 and s["peak_rss_mb"] > 50 for s in build["stages"])
     assert results["sizes"]["raw.ib_bars"] > 0 and results["sizes"]["marts.fct_factor_values"] > 0
     assert "increment" in results, results.get("errors")

@@ -16,8 +16,10 @@ from factor_mart.warehouse.scratch import scratch_database
 from factor_models.catalog import catalog_frame
 from factor_models.technical import compute_technical
 from orchestration.definitions import build_definitions
+from orchestration.defs.factors.checks import no_dates_after_latest_bar
 from orchestration.defs.factors.quality import redundant_with, spearman_pairwise
 from orchestration.lib.partitions import month_key
+from orchestration.lib.resources import WarehouseResource
 from tests.orchestration.factor_sample import (
     LAST_BAR,
     build,
@@ -184,3 +186,19 @@ def test_a_month_run_rewrites_only_its_month(sample):
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks == {"no_dates_after_latest_bar": True, "scores_finite": True,
                       "coverage_not_collapsed": True}
+
+
+def test_a_value_after_the_latest_bar_fails_its_check(tmp_path):
+    settings = Settings(backend=Backend.duckdb, duckdb_path=tmp_path / "w.duckdb")
+    with connect(settings) as wh:
+        wh.execute("create schema marts")
+        wh.execute("create table marts.fct_prices_daily (trading_date date)")
+        wh.execute("insert into marts.fct_prices_daily values ('2025-12-30'), ('2025-12-31')")
+        wh.execute("create table marts.fct_factor_values (date date, factor varchar)")
+        wh.execute("insert into marts.fct_factor_values values ('2025-12-31', 'a'), "
+                   "('2026-01-02', 'a'), ('2026-01-02', 'b')")
+    check = no_dates_after_latest_bar(WarehouseResource.from_settings(settings))
+    assert not check.passed and check.metadata["future_rows"].value == 2
+    with connect(settings) as wh:
+        wh.execute("delete from marts.fct_factor_values where date > '2025-12-31'")
+    assert no_dates_after_latest_bar(WarehouseResource.from_settings(settings)).passed

@@ -17,11 +17,13 @@ TRAILING_SESSIONS = 63
                 description="No factor value is dated after the latest adjusted bar.")
 def no_dates_after_latest_bar(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connect() as wh:
-        found = wh.query(
-            "select count(*) as n, max(date) as latest from marts.fct_factor_values "
-            "where date > (select max(trading_date) from marts.fct_prices_daily)")
-    return dg.AssetCheckResult(passed=found["n"][0] == 0,
-                               metadata={"future_rows": int(found["n"][0])})
+        # The latest bar as a value, not a subquery: PostgreSQL then finds the later dates
+        # through the BRIN index instead of scanning the table (6.8 s at 250 x 10).
+        latest = wh.query("select max(trading_date) as d from marts.fct_prices_daily")["d"][0]
+        found = 0 if latest is None else wh.query(
+            "select count(*) as n from marts.fct_factor_values "
+            f"where date > {wh.placeholder}", [latest])["n"][0]
+    return dg.AssetCheckResult(passed=found == 0, metadata={"future_rows": int(found)})
 
 
 def collapsed(history: pl.DataFrame) -> pl.DataFrame:

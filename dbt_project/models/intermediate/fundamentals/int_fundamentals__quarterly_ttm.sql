@@ -31,7 +31,10 @@ quarters as (
 
 ),
 
-trailing_windows as (
+-- Materialized: PostgreSQL's planner underestimated it (11 k rows for 110 k) and joined it to
+-- quarter_versions on (cik, metric) alone, filtering 212 M joined rows (44 s against 6.7 s at
+-- 250 filers x 10 years); materialized, it is planned with its real size.
+trailing_windows as materialized (
 
     -- Each quarter with the three contiguous quarters before it (lag 1, 2, 3).
     select

@@ -66,13 +66,16 @@ def _collect(batches: list[Batch], report: LandingReport, now: datetime
     return frames
 
 
-def _key_bounds(table: RawTable, frame: pl.DataFrame) -> tuple[str, list]:
-    """A filter on the stored rows that keeps every row whose key the frame may carry: each
-    key column without nulls in the frame lies between the frame's min and max.
+def _key_bounds(table: RawTable, frame: pl.DataFrame, placeholder: str = "?",
+                alias: str = "") -> tuple[str, list]:
+    """A filter on the stored rows (``alias``: their table's alias) that keeps every row whose
+    key the frame may carry: each key column without nulls in the frame lies between the
+    frame's min and max.
 
     DuckDB skips the row groups a constant range excludes (zone maps), and rows are stored in
     load order (company by company, month by month): a one-company or one-month landing then
-    reads a few row groups of the stored table instead of all of it.
+    reads a few row groups of the stored table instead of all of it. PostgreSQL reads the range
+    from the natural-key index instead of the whole table.
     """
     conditions, params = [], []
     for key in table.key:
@@ -80,7 +83,8 @@ def _key_bounds(table: RawTable, frame: pl.DataFrame) -> tuple[str, list]:
         plain = column.dtype.is_integer() or column.dtype in (pl.String, pl.Date) \
             or isinstance(column.dtype, pl.Datetime)
         if plain and frame.height and not column.null_count():
-            conditions.append(f"{key} BETWEEN ? AND ?")
+            column_name = f"{alias}.{key}" if alias else key
+            conditions.append(f"{column_name} BETWEEN {placeholder} AND {placeholder}")
             params += [column.min(), column.max()]
     return " AND ".join(conditions) or "true", params
 
@@ -123,9 +127,10 @@ def _insert_new_postgres(wh: Warehouse, table: RawTable, frame: pl.DataFrame) ->
     match = " AND ".join(
         f"i.{k} IS NOT DISTINCT FROM r.{k}" if k in NULLABLE_KEYS else f"i.{k} = r.{k}"
         for k in table.key)
+    bounds, params = _key_bounds(table, frame, wh.placeholder, "r")
     wh.execute("DROP TABLE IF EXISTS fresh")
     wh.execute(f"CREATE TEMP TABLE fresh AS SELECT i.* FROM incoming i WHERE NOT EXISTS "
-               f"(SELECT FROM raw.{table.name} r WHERE {match})")
+               f"(SELECT FROM raw.{table.name} r WHERE {match} AND {bounds})", params)
     return _insert_fresh(wh, table)
 
 

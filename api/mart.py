@@ -16,7 +16,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from api.errors import ApiError
-from factor_mart.publish import MartVersion, read_pointer, snapshot_dir
+from factor_mart.publish import MartVersion, open_snapshot, read_pointer, snapshot_dir
 from factor_mart.settings import Backend, Settings
 
 # DuckDB would let one reader cache up to 80% of RAM (the API shares its machine) and give
@@ -185,7 +185,8 @@ class MartStore:
             if con is None:
                 path = snapshot_dir(self.settings) / version.location
                 try:
-                    con = duckdb.connect(str(path), read_only=True, config=READ_CONFIG)
+                    # The version file and the part files its views read.
+                    con = open_snapshot(path, READ_CONFIG)
                 except duckdb.IOException as exc:
                     raise ApiError(503, "snapshot_unreadable",
                                    f"snapshot {version.location} cannot be opened: {exc}") from exc

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from serving import start_server, stop_server, write_marts
 
-from factor_mart.publish import publish, read_pointer, snapshot_dir
+from factor_mart.publish import open_snapshot, publish, read_pointer, snapshot_dir
 from factor_mart.settings import Backend, Settings
 
 
@@ -31,7 +31,7 @@ def test_versions_are_numbered_snapshots_with_retention(fresh):
                                                                    "mart-3.duckdb"]
     assert read_pointer(fresh).version == 3
     assert json.loads((folder / "current.json").read_text())["location"] == "mart-3.duckdb"
-    with duckdb.connect(str(folder / "mart-3.duckdb"), read_only=True) as con:
+    with open_snapshot(folder / "mart-3.duckdb") as con:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
                                             "WHERE table_schema = 'marts'").fetchall()}
         assert {"fct_factor_values", "dim_factor", "mart_versions"} <= tables

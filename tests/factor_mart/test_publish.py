@@ -1,5 +1,6 @@
-"""The DuckDB publish: a new snapshot starts from the previous one and rewrites only the years
-of fct_factor_values (and the small tables) whose content changed; it must equal a full copy."""
+"""The DuckDB publish: each year of fct_factor_values is an immutable Parquet part named by its
+content and shared by the versions that hold it; a new version writes only the years (and the
+small tables) whose content changed, and it must equal a full copy."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import polars as pl
 import pytest
 
 from factor_mart import publish as publishing
-from factor_mart.publish import publish, snapshot_dir
+from factor_mart.publish import open_snapshot, publish, snapshot_dir
 from factor_mart.settings import Backend, Settings
 from factor_mart.warehouse import connect
 from factor_mart.warehouse.tables import replace_partition
@@ -83,44 +84,47 @@ def _full_copy(settings: Settings, tmp_path: Path) -> Path:
     return snapshot_dir(reference) / version.location
 
 
-def _assert_same_marts(incremental: Path, full: Path) -> None:
-    with duckdb.connect() as con:
-        con.execute(f"ATTACH '{incremental}' AS inc (READ_ONLY)")
-        con.execute(f"ATTACH '{full}' AS ref (READ_ONLY)")
-        listed = ("SELECT table_name FROM information_schema.tables WHERE table_catalog = '{}' "
-                  "AND table_schema = 'marts' AND table_name <> 'mart_versions' ORDER BY 1")
-        tables = [r[0] for r in con.execute(listed.format("inc")).fetchall()]
-        assert tables == [r[0] for r in con.execute(listed.format("ref")).fetchall()]
-        assert "fct_factor_values" in tables
-        for table in tables:
-            columns = [d[0] for d in con.execute(f"SELECT * FROM inc.marts.{table} LIMIT 0")
-                       .description]
-            assert columns == [d[0] for d in con.execute(
-                f"SELECT * FROM ref.marts.{table} LIMIT 0").description], table
-            for a, b in (("inc", "ref"), ("ref", "inc")):
-                extra = con.execute(f"SELECT count(*) FROM (SELECT * FROM {a}.marts.{table} "
-                                    f"EXCEPT ALL SELECT * FROM {b}.marts.{table})").fetchone()
-                assert extra[0] == 0, (table, a)
-        # fct_factor_values in the API's order (factor, symbol, date) within each year.
-        for year in YEARS:
-            in_order = ("SELECT * FROM {}.marts.fct_factor_values WHERE year(date) = "
-                        f"{year} ORDER BY rowid")
-            rows = con.execute(in_order.format("inc")).fetchall()
-            assert rows == con.execute(in_order.format("ref")).fetchall(), year
-            keys = [(r[2], r[1], r[0]) for r in rows]
-            assert keys == sorted(keys)
-
-
-def _year_blocks(path: Path, years: set[int]) -> set[tuple[int, int]]:
-    """(block, offset) of every stored segment of the row groups holding only `years`."""
+def _parts(path: Path) -> dict[int | None, Path]:
+    """The part file of each year of fct_factor_values that the version at `path` reads."""
     with duckdb.connect(str(path), read_only=True) as con:
-        segments = con.execute(
-            "SELECT row_group_id, column_name, block_id, block_offset, stats "
-            "FROM pragma_storage_info('marts.fct_factor_values')").fetchall()
-    groups = {g for g, column, _, _, stats in segments if column == "date" and "min" in stats
-              and {stats["min"].year, stats["max"].year} <= years}
-    return {(block, offset) for g, _, block, offset, _ in segments
-            if g in groups and block >= 0}
+        rows = con.execute("SELECT part, file FROM snapshot_meta.parts "
+                           "WHERE table_name = 'fct_factor_values'").fetchall()
+    return {part: path.parent / file for part, file in rows}
+
+
+def _contents(path: Path) -> dict[str, tuple]:
+    """Per mart table of the version at `path`: its columns with their types, row count and
+    the sum of its rows' hashes."""
+    with open_snapshot(path) as con:
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' "
+            "AND table_name <> 'mart_versions' ORDER BY 1").fetchall()]
+        found = {}
+        for table in tables:
+            described = con.execute(f"DESCRIBE marts.{table}").fetchall()
+            names = ", ".join(f'"{r[0]}"' for r in described)
+            found[table] = ([r[:2] for r in described], *con.execute(
+                f"SELECT count(*), sum(hash({names})) FROM marts.{table}").fetchone())
+        return found
+
+
+def _assert_same_marts(incremental: Path, full: Path) -> None:
+    ours = _contents(incremental)
+    assert "fct_factor_values" in ours
+    assert ours == _contents(full)
+    # fct_factor_values in the API's order (factor, symbol, date) within each year's file; the
+    # same content has the same file name in either folder.
+    ours, theirs = _parts(incremental), _parts(full)
+    assert {p: f.name for p, f in ours.items()} == {p: f.name for p, f in theirs.items()}
+    for part, file in ours.items():
+        in_order = "SELECT * FROM fct_factor_values ORDER BY rowid"
+        with duckdb.connect(str(file), read_only=True) as con:
+            rows = con.execute(in_order).fetchall()
+        with duckdb.connect(str(theirs[part]), read_only=True) as con:
+            assert rows == con.execute(in_order).fetchall(), part
+        assert {r[0].year for r in rows} == {part}
+        keys = [(r[2], r[1], r[0]) for r in rows]
+        assert keys == sorted(keys)
 
 
 def test_an_increment_equals_a_full_copy_and_rewrites_only_what_changed(settings, tmp_path):
@@ -138,12 +142,20 @@ def test_an_increment_equals_a_full_copy_and_rewrites_only_what_changed(settings
         ("fct_factor_values", 2021): 1, ("fct_factor_values", 2022): 1,
         ("fct_factor_values", 2023): 2, ("dim_factor", None): 2,
         ("fct_prices_daily", None): 1}
-    # Timing-free evidence from the storage: the row groups of 2021-2022 are the very blocks
-    # the previous snapshot held (a byte copy), not rewritten ones.
-    kept = _year_blocks(_snapshot(settings, 1), {2021, 2022})
-    assert len(kept) > 10
-    assert kept <= _year_blocks(_snapshot(settings, 2), {2021, 2022})
-    with duckdb.connect(str(_snapshot(settings, 2)), read_only=True) as con:
+    # Timing-free evidence from the storage: 2021 and 2022 are the very files version 1 wrote
+    # (shared, not copied), 2023 a new one; version 1 still reads its own.
+    first_parts, second_parts = _parts(_snapshot(settings, 1)), _parts(_snapshot(settings, 2))
+    assert set(first_parts) == set(second_parts) == set(YEARS)
+    for year in (2021, 2022):
+        assert second_parts[year] == first_parts[year]
+    assert second_parts[2023] != first_parts[2023]
+    assert sorted(p.name for p in snapshot_dir(settings).glob("part-*")) == sorted(
+        {p.name for p in (*first_parts.values(), *second_parts.values())})
+    with open_snapshot(_snapshot(settings, 1)) as con:
+        assert con.execute("SELECT max(raw) FROM marts.fct_factor_values WHERE date = "
+                           "'2023-12-01' AND symbol = 'S01' AND factor = 'f_2'").fetchone()[0] \
+            == pytest.approx(((date(2023, 12, 1) - date(1970, 1, 1)).days * 31 + 7 + 2) % 997 / 10)
+    with open_snapshot(_snapshot(settings, 2)) as con:
         assert con.execute("SELECT max(version) FROM marts.mart_versions").fetchone()[0] == 2
         assert con.execute("SELECT raw FROM marts.fct_factor_values WHERE date = '2023-12-01' "
                            "AND symbol = 'S01' AND factor = 'f_2'").fetchone()[0] == pytest.approx(
@@ -184,7 +196,7 @@ def test_tables_and_years_that_appear_or_disappear(settings, tmp_path):
     publish(settings)
     assert {p for p, v in _written_in(settings, 2).items() if v == 2} == {
         ("fct_factor_values", 2026), ("fct_macro_regime", None)}
-    with duckdb.connect(str(_snapshot(settings, 2)), read_only=True) as con:
+    with open_snapshot(_snapshot(settings, 2)) as con:
         assert con.execute("SELECT min(date), max(date) FROM marts.fct_factor_values"
                            ).fetchone() == (date(2022, 1, 1), date(2026, 1, 31))
         assert {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
@@ -192,40 +204,130 @@ def test_tables_and_years_that_appear_or_disappear(settings, tmp_path):
             "dim_factor", "fct_factor_values", "fct_macro_regime", "mart_versions"}
 
 
-def _all_rewritten(settings: Settings, version: int) -> bool:
-    return set(_written_in(settings, version).values()) == {version}
+def _inodes(settings: Settings, version: int) -> dict[int | None, int]:
+    return {part: file.stat().st_ino for part, file in _parts(_snapshot(settings, version)).items()}
 
 
-def test_falls_back_to_a_full_copy(settings, tmp_path, monkeypatch):
+def _small_tables_rewritten(settings: Settings, version: int) -> bool:
+    return {w for (table, _), w in _written_in(settings, version).items()
+            if table != "fct_factor_values"} == {version}
+
+
+def test_falls_back_to_a_new_version_file(settings, tmp_path, monkeypatch):
     publish(settings)
-    # A snapshot without the bookkeeping (an older publish) cannot be reused.
+    first = _inodes(settings, 1)
+    # A snapshot without the bookkeeping (an older publish) cannot be the start of the next
+    # file; the parts, named by their content, are still the files version 1 wrote.
     with duckdb.connect(str(_snapshot(settings, 1))) as con:
         con.execute("DROP SCHEMA snapshot_meta CASCADE")
     publish(settings)
-    assert _all_rewritten(settings, 2)
-    # A column added to the ordered table: every year would be rewritten, so start afresh.
+    assert _small_tables_rewritten(settings, 2)
+    assert _inodes(settings, 2) == first
+    # A column added to the ordered table: every year's content is new, so is every file.
     with connect(settings) as wh:
         wh.execute("ALTER TABLE marts.fct_factor_values ADD COLUMN score DOUBLE DEFAULT 1.5")
     publish(settings)
-    assert _all_rewritten(settings, 3)
+    assert {w for (t, _), w in _written_in(settings, 3).items() if t == "fct_factor_values"} == {3}
+    assert not set(_parts(_snapshot(settings, 3)).values()) & set(
+        _parts(_snapshot(settings, 2)).values())
     _assert_same_marts(_snapshot(settings, 3), _full_copy(settings, tmp_path))
-    # A file that is mostly free space is compacted by a full copy.
+    # A file that is mostly free space is compacted: a new file, the parts kept.
     monkeypatch.setattr(publishing, "MAX_FREE_SHARE", -1.0)
-    _rewrite_december(settings, shift=1.0)
+    third = _inodes(settings, 3)
     publish(settings)
-    assert _all_rewritten(settings, 4)
+    assert _small_tables_rewritten(settings, 4)
+    assert _inodes(settings, 4) == third
 
 
-def test_repeated_increments_do_not_grow_the_file(settings):
+def test_a_snapshot_from_before_the_parts_is_replaced(settings, tmp_path):
+    """A version written by the previous publish (fct_factor_values a table in the file, no
+    part files) is neither the start of the next file nor a user of parts."""
     publish(settings)
-    full_size = _snapshot(settings, 1).stat().st_size
+    with duckdb.connect(str(_snapshot(settings, 1))) as con:
+        con.execute("DROP VIEW marts.fct_factor_values")
+        con.execute(f"ATTACH '{settings.duckdb_path}' AS w (READ_ONLY)")
+        con.execute("CREATE TABLE marts.fct_factor_values AS SELECT * FROM "
+                    "w.marts.fct_factor_values ORDER BY factor, symbol, date")
+        con.execute("ALTER TABLE snapshot_meta.parts DROP COLUMN file")
+    for part in snapshot_dir(settings).glob("part-*"):
+        part.unlink()
+    old_size = _snapshot(settings, 1).stat().st_size
+    publish(settings)
+    assert set(_written_in(settings, 2).values()) == {2}
+    assert _snapshot(settings, 2).stat().st_size < old_size / 2
+    _assert_same_marts(_snapshot(settings, 2), _full_copy(settings, tmp_path))
+    with duckdb.connect(str(_snapshot(settings, 1)), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM marts.fct_factor_values").fetchone()[0] == (
+            1095 * SYMBOLS * FACTORS)
+
+
+def test_repeated_increments_keep_only_the_retained_parts(settings):
+    settings = settings.model_copy(update={"snapshot_keep": 3})
+    publish(settings)
+    small_size = _snapshot(settings, 1).stat().st_size
+    folder = snapshot_dir(settings)
     for step in range(2, 8):
         _rewrite_december(settings, shift=float(step))
         publish(settings)
         assert _written_in(settings, step)[("fct_factor_values", 2023)] == step
         assert _written_in(settings, step)[("fct_factor_values", 2021)] == 1
-    # The deleted year's blocks are freed before the year is written again and reused.
-    assert _snapshot(settings, 7).stat().st_size <= 1.2 * full_size
+    # Versions 5-7 are kept: 2021 and 2022 shared by all, one 2023 each; nothing else.
+    kept = [_parts(_snapshot(settings, v)) for v in (5, 6, 7)]
+    assert sorted(p.name for p in snapshot_dir(settings).glob("mart-*")) == [
+        "mart-5.duckdb", "mart-6.duckdb", "mart-7.duckdb"]
+    assert sorted(p.name for p in folder.glob("part-*")) == sorted(
+        {f.name for files in kept for f in files.values()})
+    assert len(list(folder.glob("part-*"))) == 2 + 3
+    # The small file's blocks of a rewritten table are freed first and reused.
+    assert _snapshot(settings, 7).stat().st_size <= 1.2 * small_size
+
+
+def test_retention_removes_parts_no_retained_version_uses(settings):
+    settings = settings.model_copy(update={"snapshot_keep": 2})
+    query = ("SELECT count(*), sum(hash(date, symbol, factor, raw)) "
+             "FROM marts.fct_factor_values WHERE year(date) = 2023")
+    publish(settings)
+    reader = open_snapshot(_snapshot(settings, 1))
+    expected = reader.execute(query).fetchone()
+    folder = snapshot_dir(settings)
+    # What a publish killed part-way leaves: a half-written part and a complete one no
+    # version uses.
+    (folder / ".part-fct_factor_values-2023-0123.duckdb.partial").write_bytes(b"DUCK")
+    shutil.copyfile(_parts(_snapshot(settings, 1))[2023],
+                    folder / "part-fct_factor_values-2023-x.duckdb")
+    _rewrite_december(settings, shift=1.0)
+    publish(settings)
+    # Version 1 is retained (keep=2): its 2023 part stays and its open reader reads on.
+    assert reader.execute(query).fetchone() == expected
+    assert len(list(folder.glob("part-*"))) == 4  # 2021, 2022, 2023 of version 1 and of version 2
+    _rewrite_december(settings, shift=2.0)
+    publish(settings)
+    v1_2023 = {f.name for f in _parts(_snapshot(settings, 2)).values()}
+    assert not _snapshot(settings, 1).exists()
+    assert sorted(p.name for p in folder.glob("part-*")) == sorted(
+        v1_2023 | {f.name for f in _parts(_snapshot(settings, 3)).values()})
+    assert len(list(folder.glob("part-*"))) == 4
+    with open_snapshot(_snapshot(settings, 2)) as con:
+        count, total = con.execute(query).fetchone()
+        assert count == expected[0] - SYMBOLS * FACTORS  # the rewrite drops December 31
+    reader.close()
+
+
+def test_column_types_survive_the_parts(settings, tmp_path):
+    """Parquet stores an ENUM as VARCHAR: the version's view casts it back."""
+    with connect(settings) as wh:
+        wh.execute("CREATE TYPE sym AS ENUM (SELECT DISTINCT symbol FROM marts.fct_factor_values "
+                   "ORDER BY 1)")
+        wh.execute("ALTER TABLE marts.fct_factor_values ALTER symbol TYPE sym")
+    publish(settings)
+    with open_snapshot(_snapshot(settings, 1)) as con:
+        kind = con.execute("SELECT data_type FROM information_schema.columns WHERE "
+                           "table_name = 'fct_factor_values' AND column_name = 'symbol'"
+                           ).fetchone()[0]
+        assert kind.startswith("ENUM(")
+        assert con.execute("SELECT count(*) FROM marts.fct_factor_values WHERE symbol = 'S03' "
+                           "AND date = '2022-02-02'").fetchone()[0] == FACTORS
+    _assert_same_marts(_snapshot(settings, 1), _full_copy(settings, tmp_path))
 
 
 def _digest(path: Path) -> str:
@@ -238,7 +340,7 @@ def test_readers_of_the_old_version_are_unaffected(settings):
     before = _digest(old)
     query = ("SELECT count(*), sum(hash(date, symbol, factor, raw)), max(date) "
              "FROM marts.fct_factor_values")
-    reader = duckdb.connect(str(old), read_only=True)
+    reader = open_snapshot(old)
     expected = reader.execute(query).fetchone()
     seen, stop = [], threading.Event()
 
@@ -260,7 +362,7 @@ def test_readers_of_the_old_version_are_unaffected(settings):
     assert reader.execute(query).fetchone() == expected
     reader.close()
     assert _digest(old) == before
-    with duckdb.connect(str(old), read_only=True) as con:
+    with open_snapshot(old) as con:
         assert con.execute(query).fetchone() == expected
         assert con.execute("SELECT max(version) FROM marts.mart_versions").fetchone()[0] == 1
 

@@ -51,21 +51,24 @@ def test_postgres_date_tables_are_range_partitioned_without_timescaledb(postgres
 
 def test_an_incremental_run_rebuilds_only_its_partition_window(duckdb_warehouse, tmp_path):
     window = {"min_date": "2024-03-04", "max_date": "2024-03-08"}
-    before = query(duckdb_warehouse, "select * from marts.fct_prices_daily "
-                                     "order by symbol, trading_date")
-    query(duckdb_warehouse, "delete from marts.fct_prices_daily "
+    order = "order by series_id, trading_date"
+    before = query(duckdb_warehouse, f"select * from marts.fct_macro_asof {order}")
+    query(duckdb_warehouse, "delete from marts.fct_macro_asof "
                             "where trading_date between '2024-03-04' and '2024-03-08'")
     # Rows outside the window that the run must not touch: mark one so a rewrite would show.
-    query(duckdb_warehouse, "update marts.fct_prices_daily set dollar_volume = -1 "
-                            "where symbol = 'MSFT' and trading_date = '2024-03-11'")
-    run_dbt(duckdb_warehouse, ["run", "--select", "fct_prices_daily",
+    outside = "where series_id = 'GDP' and trading_date = '2024-03-11'"
+    kept = query(duckdb_warehouse, f"select days_since_vintage from marts.fct_macro_asof "
+                                   f"{outside}").item()
+    query(duckdb_warehouse, f"update marts.fct_macro_asof set days_since_vintage = -1 {outside}")
+    run_dbt(duckdb_warehouse, ["run", "--select", "fct_macro_asof",
                                "--vars", json.dumps(window)], tmp_path / "target")
-    after = query(duckdb_warehouse, "select * from marts.fct_prices_daily "
-                                    "order by symbol, trading_date")
-    marked = after.filter((pl.col("symbol") == "MSFT")
+    after = query(duckdb_warehouse, f"select * from marts.fct_macro_asof {order}")
+    query(duckdb_warehouse, f"update marts.fct_macro_asof set days_since_vintage = {kept} "
+                            f"{outside}")
+    marked = after.filter((pl.col("series_id") == "GDP")
                           & (pl.col("trading_date") == pl.date(2024, 3, 11)))
-    assert marked["dollar_volume"][0] == -1
+    assert marked["days_since_vintage"][0] == -1
     restored = after.with_columns(
-        dollar_volume=pl.when(pl.col("dollar_volume") == -1)
-        .then(pl.col("raw_close") * pl.col("raw_volume")).otherwise(pl.col("dollar_volume")))
+        days_since_vintage=pl.when(pl.col("days_since_vintage") == -1)
+        .then(pl.lit(kept)).otherwise(pl.col("days_since_vintage")))
     assert_frame_equal(before, restored, rel_tol=1e-12)

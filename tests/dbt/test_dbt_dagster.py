@@ -48,11 +48,13 @@ def test_dbt_tests_are_asset_checks(asset_graph):
 
 
 def test_incremental_marts_are_monthly_partitions_backfilled_in_one_run(asset_graph):
-    for name in ("fct_prices_daily", "fct_macro_asof"):
-        node = asset_graph.get(dg.AssetKey(["marts", name]))
-        assert isinstance(node.partitions_def, dg.MonthlyPartitionsDefinition)
-        assert node.backfill_policy == dg.BackfillPolicy.single_run()
-    assert asset_graph.get(dg.AssetKey(["marts", "dim_security"])).partitions_def is None
+    node = asset_graph.get(dg.AssetKey(["marts", "fct_macro_asof"]))
+    assert isinstance(node.partitions_def, dg.MonthlyPartitionsDefinition)
+    assert node.backfill_policy == dg.BackfillPolicy.single_run()
+    # The prices are incremental by what landed (a split rescales a symbol's whole history), in
+    # the same unpartitioned dbt run as the models they come from.
+    for name in ("dim_security", "fct_prices_daily"):
+        assert asset_graph.get(dg.AssetKey(["marts", name])).partitions_def is None
 
 
 def test_partition_window_becomes_inclusive_dbt_vars():
@@ -67,29 +69,28 @@ def test_partition_window_becomes_inclusive_dbt_vars():
 def test_dagster_materializes_a_partition_with_its_checks(duckdb_warehouse):
     defs = definitions(duckdb_warehouse)
     job = defs.resolve_implicit_global_asset_job_def()
-    key = dg.AssetKey(["marts", "fct_prices_daily"])
-    query(duckdb_warehouse, "delete from marts.fct_prices_daily "
-                            "where trading_date = '2024-03-05'")
+    key = dg.AssetKey(["marts", "fct_macro_asof"])
+    query(duckdb_warehouse, "delete from marts.fct_macro_asof where trading_date = '2024-03-05'")
     # A row outside the partition's month: the run must leave it alone (Dagster passes the
     # window to dbt in the environment).
-    outside = "where symbol = 'MSFT' and trading_date = '2024-04-01'"
-    kept = query(duckdb_warehouse, f"select dollar_volume from marts.fct_prices_daily {outside}"
-                 ).item()
-    query(duckdb_warehouse, f"update marts.fct_prices_daily set dollar_volume = -1 {outside}")
+    outside = "where series_id = 'GDP' and trading_date = '2024-04-01'"
+    kept = query(duckdb_warehouse, f"select days_since_vintage from marts.fct_macro_asof "
+                                   f"{outside}").item()
+    query(duckdb_warehouse, f"update marts.fct_macro_asof set days_since_vintage = -1 {outside}")
     try:
         result = job.execute_in_process(
             partition_key="2024-03-01", asset_selection=[key],
             instance=dg.DagsterInstance.ephemeral())
-        assert query(duckdb_warehouse, f"select dollar_volume from marts.fct_prices_daily "
+        assert query(duckdb_warehouse, f"select days_since_vintage from marts.fct_macro_asof "
                                        f"{outside}").item() == -1
     finally:
-        query(duckdb_warehouse, f"update marts.fct_prices_daily set dollar_volume = {kept} "
+        query(duckdb_warehouse, f"update marts.fct_macro_asof set days_since_vintage = {kept} "
                                 f"{outside}")
     assert result.success
     materialized = [e.asset_key for e in result.get_asset_materialization_events()]
     assert materialized == [key]
     evaluations = result.get_asset_check_evaluations()
     assert evaluations and all(e.passed for e in evaluations)
-    restored = query(duckdb_warehouse, "select count(*) as n from marts.fct_prices_daily "
+    restored = query(duckdb_warehouse, "select count(*) as n from marts.fct_macro_asof "
                                        "where trading_date = '2024-03-05'")
     assert restored["n"][0] > 0

@@ -1,4 +1,5 @@
-"""Two @dbt_assets: the project in one unpartitioned asset, the date-partitioned marts by month."""
+"""Two @dbt_assets: the project in one unpartitioned asset, the date-partitioned macro panel
+by month."""
 
 import os
 from collections.abc import Iterator
@@ -73,14 +74,16 @@ def window_env(window: dict[str, str] | None) -> dict[str, str]:
             dagster_dbt_translator=TRANSLATOR, name="dbt_models", pool=POOL)
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
                warehouse: WarehouseResource, config: DbtBuildConfig) -> Iterator[Any]:
-    """Seeds, staging, intermediate and mart models (the fundamentals incremental by filer),
-    with their dbt tests as checks."""
+    """Seeds, staging, intermediate and mart models, with their dbt tests as checks. The
+    fundamentals are incremental by filer, the prices (fct_prices_daily included) by symbol and
+    date: a run recomputes what its new loads change, and its tests check the rows it wrote."""
     yield from _build(context, dbt, warehouse, full_refresh=config.full_refresh)
 
 
 def incremental_dbt_models(partitions_def: dg.TimeWindowPartitionsDefinition
                            ) -> dg.AssetsDefinition:
-    """The date-partitioned marts, one partition per month; a backfill is one dbt run."""
+    """The date-partitioned marts (the macro panel), one partition per month; a backfill is one
+    dbt run."""
 
     @dbt_assets(manifest=dbt_project().manifest_path, select=DATE_PARTITIONED,
                 project=dbt_project(), dagster_dbt_translator=TRANSLATOR,

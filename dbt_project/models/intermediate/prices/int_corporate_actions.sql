@@ -1,15 +1,21 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ prices_delete_recomputed('ex_date') }}",
+) }}
 -- Splits and cash dividends read off the steps in IB's adjustment factor: on an ex-date the
 -- factor of earlier days shrinks by the split ratio, or by (1 - dividend / previous close).
 -- Steps smaller than the noise of cent-rounded prices are ignored.
 with factors as (
     select
-        symbol,
-        trading_date,
-        close_price,
-        ib_adjusted_close,
-        observed_factor
-    from {{ ref('int_prices_adjustment_factors') }}
-    where observed_factor is not null
+        factors.symbol,
+        factors.trading_date,
+        factors.close_price,
+        factors.ib_adjusted_close,
+        factors.observed_factor
+    from {{ ref('int_prices_adjustment_factors') }} as factors
+    {{ prices_to_recompute('factors.symbol', 'factors.trading_date', with_context=true) }}
+    where factors.observed_factor is not null
 ),
 
 steps as (
@@ -29,21 +35,23 @@ steps as (
 
 actions as (
     select
-        symbol,
-        ex_date,
-        factor_ratio,
-        previous_close,
+        steps.symbol,
+        steps.ex_date,
+        steps.factor_ratio,
+        steps.previous_close,
         case
-            when factor_ratio >= {{ var('split_min_factor_ratio') }} then 'split'
-            when factor_ratio <= 1.0 / {{ var('split_min_factor_ratio') }} then 'reverse_split'
-            when factor_ratio > 1 then 'dividend'
+            when steps.factor_ratio >= {{ var('split_min_factor_ratio') }} then 'split'
+            when steps.factor_ratio <= 1.0 / {{ var('split_min_factor_ratio') }}
+                then 'reverse_split'
+            when steps.factor_ratio > 1 then 'dividend'
             -- A small drop in the factor is no corporate action we know: keep it visible.
             else 'unexplained_factor_drop'
         end as action_type
     from steps
+    {{ prices_to_recompute('steps.symbol', 'steps.ex_date') }}
     where
-        abs(factor_ratio - 1) > {{ var('corporate_action_min_factor_change') }}
-        + 0.01 / smaller_adjusted_close
+        abs(steps.factor_ratio - 1) > {{ var('corporate_action_min_factor_change') }}
+        + 0.01 / steps.smaller_adjusted_close
 ),
 
 final as (

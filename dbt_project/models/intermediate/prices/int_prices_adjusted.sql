@@ -1,8 +1,14 @@
-{{ config(indexes=postgres_indexes([{'columns': ['symbol', 'trading_date']}])) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ prices_delete_recomputed('trading_date') }}",
+    indexes=postgres_indexes([{'columns': ['symbol', 'trading_date']}]),
+) }}
 -- Good bars only: raw and split/dividend-adjusted OHLCV and daily simple and log returns on the
 -- adjusted close. A return next to a bad bar is left null rather than spanning it.
 with factors as (
-    select * from {{ ref('int_prices_adjustment_factors') }}
+    select factors.* from {{ ref('int_prices_adjustment_factors') }} as factors
+    {{ prices_to_recompute('factors.symbol', 'factors.trading_date', with_context=true) }}
 ),
 
 bad_bars as (
@@ -53,6 +59,12 @@ flagged as (
             and factors.trading_date = split_factors.trading_date
 ),
 
+kept as (
+    select flagged.* from flagged
+    {{ prices_to_recompute('flagged.symbol', 'flagged.trading_date') }}
+    where not flagged.is_bad
+),
+
 final as (
     select
         symbol,
@@ -80,8 +92,7 @@ final as (
                 then ln(close_price * adjustment_factor / previous_adjusted_close)
         end as log_return,
         available_at
-    from flagged
-    where not is_bad
+    from kept
 )
 
 select * from final

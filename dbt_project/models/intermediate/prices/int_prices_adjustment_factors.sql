@@ -1,9 +1,17 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ prices_delete_recomputed('trading_date') }}",
+) }}
 -- Raw TRADES bars with the split-and-dividend adjustment factor for each day: IB's
 -- ADJUSTED_LAST close over the TRADES close where both exist, carried back from the next
 -- observed day where IB's adjusted bar is missing, and rescaled so the newest observed factor
 -- is 1 (the adjusted series ends at the raw price, as IB's does on the day it was pulled).
+-- Incremental: the rows int_prices__recompute names, from the day before them on (the anchor
+-- and the factors carried back come from those days).
 with bars as (
-    select * from {{ ref('stg_ibkr__bars') }}
+    select bars.* from {{ ref('stg_ibkr__bars') }} as bars
+    {{ prices_to_recompute('bars.symbol', 'bars.bar_date', with_context=true) }}
 ),
 
 trades as (
@@ -87,4 +95,5 @@ final as (
         on grouped.symbol = anchors.symbol and anchors.factor_group = 1
 )
 
-select * from final
+select final.* from final
+{{ prices_to_recompute('final.symbol', 'final.trading_date') }}

@@ -1,5 +1,15 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ prices_delete_recomputed('trading_date') }}",
+) }}
 -- Bars kept out of the adjusted series, each with the first rule it breaks.
-with bars as (
+with factors as (
+    select factors.* from {{ ref('int_prices_adjustment_factors') }} as factors
+    {{ prices_to_recompute('factors.symbol', 'factors.trading_date', with_context=true) }}
+),
+
+bars as (
     select
         *,
         close_price * adjustment_factor as adjusted_close,
@@ -7,7 +17,7 @@ with bars as (
         lag(close_price * adjustment_factor) over (
             partition by symbol order by trading_date
         ) as previous_adjusted_close
-    from {{ ref('int_prices_adjustment_factors') }}
+    from factors
 ),
 
 judged as (
@@ -37,13 +47,14 @@ judged as (
 
 final as (
     select
-        symbol,
-        trading_date,
-        reason,
-        close_price,
-        previous_close
+        judged.symbol,
+        judged.trading_date,
+        judged.reason,
+        judged.close_price,
+        judged.previous_close
     from judged
-    where reason is not null
+    {{ prices_to_recompute('judged.symbol', 'judged.trading_date') }}
+    where judged.reason is not null
 )
 
 select * from final

@@ -1,18 +1,19 @@
 {{ config(
     materialized='incremental',
-    tags=['date_partitioned'],
-    unique_key=['symbol', 'trading_date'],
-    incremental_strategy='delete+insert',
+    incremental_strategy='append',
+    pre_hook="{{ prices_delete_recomputed('trading_date') }}",
     on_schema_change='fail',
     indexes=postgres_indexes([{'columns': ['trading_date', 'symbol']}, {'columns': ['symbol', 'trading_date']}]),
     post_hook="{{ partition_by_date('trading_date') }}",
 ) }}
 -- Daily adjusted prices, one row per symbol and session with a good bar: adjusted OHLCV, the raw
--- close, simple and log returns and dollar volume. Partitioned by trading_date
--- (vars min_date/max_date); rows are written in date order for zone-map pruning on DuckDB.
+-- close, simple and log returns and dollar volume. Incremental like the intermediate price
+-- models (macros/prices/prices_recompute.sql): the new days, and the whole history of a symbol
+-- whose newest adjustment factor or splits changed. Rows are written in date order for zone-map
+-- pruning on DuckDB; PostgreSQL partitions the table by trading_date.
 with prices as (
-    select * from {{ ref('int_prices_adjusted') }}
-    where {{ partition_window('trading_date') }}
+    select adjusted.* from {{ ref('int_prices_adjusted') }} as adjusted
+    {{ prices_to_recompute('adjusted.symbol', 'adjusted.trading_date') }}
 ),
 
 final as (

@@ -9,6 +9,8 @@
 -- Incremental: a run restages only the bars whose key got a row from a load not staged yet
 -- (load_id is kept for that), with every copy of those keys, so the dedup picks the row a full
 -- build would pick.
+-- Its tests check the bars of loads the price models have not processed, listed before it:
+-- depends_on: {{ ref('stg_ibkr__loads_to_process') }}
 with source as (
     select * from {{ source('raw', 'ib_bars') }}
 ),

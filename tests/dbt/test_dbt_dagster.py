@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 import pytest
 from conftest import query
@@ -94,3 +96,21 @@ def test_dagster_materializes_a_partition_with_its_checks(duckdb_warehouse):
     restored = query(duckdb_warehouse, "select count(*) as n from marts.fct_macro_asof "
                                        "where trading_date = '2024-03-05'")
     assert restored["n"][0] > 0
+
+
+def test_a_manifest_older_than_a_model_is_stale(tmp_path):
+    from orchestration.defs.dbt.resources import manifest_is_stale
+
+    (tmp_path / "models" / "marts").mkdir(parents=True)
+    model = tmp_path / "models" / "marts" / "fct_new.sql"
+    model.write_text("select 1 as x")
+    (tmp_path / "dbt_project.yml").write_text("name: x")
+    manifest = tmp_path / "target" / "manifest.json"
+    assert manifest_is_stale(tmp_path, manifest)  # missing
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    os.utime(model, (manifest.stat().st_mtime - 10,) * 2)
+    os.utime(tmp_path / "dbt_project.yml", (manifest.stat().st_mtime - 10,) * 2)
+    assert not manifest_is_stale(tmp_path, manifest)
+    os.utime(model, (manifest.stat().st_mtime + 10,) * 2)  # a pull changed the model
+    assert manifest_is_stale(tmp_path, manifest)

@@ -23,15 +23,36 @@ def _put_dbt_on_path() -> None:
         os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
 
+# What the manifest is parsed from (target/, logs/ and dbt_packages/ are outputs).
+MANIFEST_SOURCES = ("dbt_project.yml", "models", "macros", "seeds", "tests", "snapshots",
+                    "analyses")
+
+
+def manifest_is_stale(project_dir: Path, manifest: Path) -> bool:
+    """Whether ``manifest`` is missing or older than a file it is parsed from (a pull that
+    added a model, say: its nodes would be missing from the manifest Dagster reads)."""
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    for name in MANIFEST_SOURCES:
+        source = project_dir / name
+        files = source.rglob("*") if source.is_dir() else [source] if source.exists() else []
+        if any(f.is_file() and f.stat().st_mtime > built for f in files):
+            return True
+    return False
+
+
 @cache
 def dbt_project() -> DbtProject:
-    """The project with a manifest ready: parsed offline (no database needed) if it is missing."""
+    """The project with a manifest ready: parsed offline (no database needed) if it is missing
+    or older than the project's files."""
     _put_dbt_on_path()
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     project.prepare_if_dev()
-    if not project.manifest_path.exists():
-        # prepare_if_dev only acts under `dagster dev`; a fresh clone loaded any other way
-        # (tests, `dagster asset materialize`, a deployment without a build step) parses here.
+    if manifest_is_stale(DBT_PROJECT_DIR, project.manifest_path):
+        # prepare_if_dev only acts under `dagster dev`; a fresh clone or a pull loaded any
+        # other way (tests, `dagster asset materialize`, a deployment without a build step)
+        # parses here.
         project.preparer.prepare(project)
     return project
 

@@ -1,11 +1,11 @@
 """The daily increment: the last day arrives on a warehouse built to the day before.
 
-The full build's DuckDB file is copied and everything that became known after the previous
-session's close is taken out of it (that day's bars, filings and macro vintages in raw, that
-day's rows of the incremental marts and the factor tables). Then the day arrives the way it does
-in production: the month partition holding the day (bars, incremental marts, factors), the
-companies that filed and the series that released, the marts and a new published version. The
-day's factor values must equal the full build's.
+The full build's DuckDB file is copied aside as the reference, and everything that became known
+after the previous session's close is taken out of the build's own file (that day's bars,
+filings and macro vintages in raw, that day's rows of the per-day marts and the factor tables).
+Then the day arrives the way it does in production: the companies that filed and the series
+that released, then the after-close run (bars, marts, the month's factors, a new published
+version). The day's factor values and prices must equal the full build's.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import polars as pl
 from factor_mart.settings import Settings
 from factor_mart.warehouse import connect
 
+REFERENCE_FILE = "full-reference.duckdb"  # the full build, kept for the comparison
 # Tables holding one row set per trading day, the day column, and the columns compared.
 PER_DAY = {
     "marts.fct_prices_daily": "trading_date",
@@ -123,13 +124,18 @@ def differences(incremental: pl.DataFrame, full: pl.DataFrame) -> dict:
 
 
 def run_increment(full: Settings, folder: Path, day: date, env_for, progress=print) -> dict:
-    """Copy the full build, roll the last day back, bring it in through Dagster, compare."""
+    """Copy the full build aside, roll the build back by the last day, bring the day in through
+    Dagster, compare with the copy.
+
+    The increment runs on the build's own file, as a deployment's warehouse keeps its path:
+    dbt's saved parse depends on it (a new path re-parsed the project, ~5 s)."""
     from factor_mart.bench.runner import INCREMENT_JOBS, run_child
 
-    settings = Settings(backend=full.backend, duckdb_path=folder / "increment.duckdb")
-    shutil.copyfile(full.duckdb_path, settings.duckdb_path)
-    reference = factor_rows(full, day)
-    reference_prices = price_rows(full, day)
+    settings = full
+    built = Settings(backend=full.backend, duckdb_path=folder / REFERENCE_FILE)
+    shutil.copyfile(full.duckdb_path, built.duckdb_path)
+    reference = factor_rows(built, day)
+    reference_prices = price_rows(built, day)
     rolled = roll_back_day(settings, day)
     progress(f"  rolled back to {rolled['cutoff']}: {len(rolled['companies_filed'])} filings, "
              f"{len(rolled['series_released'])} macro releases")

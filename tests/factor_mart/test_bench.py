@@ -74,7 +74,7 @@ def test_tiny_bench_end_to_end(tmp_path):
     results = run_bench(BenchConfig(symbols=12, years=2, seed=5,
                                     stages=("duckdb", "increment", "technical"),
                                     keep=tmp_path), progress=lambda _: None)
-    assert (tmp_path / "full.duckdb").exists() and (tmp_path / "increment.duckdb").exists()
+    assert (tmp_path / "full.duckdb").exists() and (tmp_path / "full-reference.duckdb").exists()
     build = results["duckdb"]
     assert build["failed_job"] is None, build["stages"][-1].get("failed")
     assert [s["job"] for s in build["stages"]] == [

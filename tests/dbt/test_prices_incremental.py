@@ -4,7 +4,6 @@ new newest adjustment factor), and every price table equals a full refresh."""
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
@@ -14,11 +13,10 @@ from conftest import query, run_dbt
 from dbt_raw_data import BAD_BARS_SYMBOL, aapl_batches, bad_bar_batches, ibkr_sample_batches
 from polars.testing import assert_frame_equal
 
-from factor_mart.settings import Backend, Settings
+from factor_mart.settings import Settings
 from factor_mart.warehouse import connect, ensure_raw_schema, land
-from factor_mart.warehouse.scratch import scratch_database
 from ingestion.batch import Batch
-from tests.postgres import PG_ADMIN_DSN, require_postgres
+from tests.postgres import backend_settings
 
 BUILD = ["build", "--select", "+int_prices__processed_loads", "+dim_security", "+dim_calendar",
          "+int_universe_daily", "--indirect-selection", "cautious"]
@@ -79,13 +77,7 @@ def _tables(settings: Settings) -> dict[str, pl.DataFrame]:
 @pytest.mark.parametrize("backend", ["duckdb", pytest.param("postgres",
                                                            marks=pytest.mark.postgres)])
 def test_incremental_prices_equal_a_full_refresh(backend: str, tmp_path: Path):
-    with ExitStack() as stack:
-        if backend == "duckdb":
-            settings = Settings(backend=Backend.duckdb, duckdb_path=tmp_path / "warehouse.duckdb")
-        else:
-            require_postgres()
-            settings = Settings(backend=Backend.postgres, postgres_dsn=stack.enter_context(
-                scratch_database(PG_ADMIN_DSN, "fm_test")))
+    with backend_settings(backend, tmp_path) as settings:
         _check_incremental_equals_full(settings, tmp_path / "target")
 
 

@@ -3,7 +3,6 @@ equals a full refresh, including a re-delivered bar whose symbol is spelled diff
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
@@ -13,11 +12,10 @@ from conftest import query, run_dbt
 from dbt_raw_data import ibkr_sample_batches
 from polars.testing import assert_frame_equal
 
-from factor_mart.settings import Backend, Settings
+from factor_mart.settings import Settings
 from factor_mart.warehouse import connect, ensure_raw_schema, land
-from factor_mart.warehouse.scratch import scratch_database
 from ingestion.batch import Batch
-from tests.postgres import PG_ADMIN_DSN, require_postgres
+from tests.postgres import backend_settings
 
 SECOND_LOAD_FROM = date(2024, 6, 1)
 SELECT = ["run", "--select", "stg_ibkr__bars"]
@@ -36,13 +34,7 @@ def _bars(settings: Settings) -> pl.DataFrame:
 @pytest.mark.parametrize("backend", ["duckdb", pytest.param("postgres",
                                                            marks=pytest.mark.postgres)])
 def test_incremental_bars_equal_a_full_refresh(backend: str, tmp_path: Path):
-    with ExitStack() as stack:
-        if backend == "duckdb":
-            settings = Settings(backend=Backend.duckdb, duckdb_path=tmp_path / "warehouse.duckdb")
-        else:
-            require_postgres()
-            settings = Settings(backend=Backend.postgres, postgres_dsn=stack.enter_context(
-                scratch_database(PG_ADMIN_DSN, "fm_test")))
+    with backend_settings(backend, tmp_path) as settings:
         _check_incremental_equals_full(settings, tmp_path)
 
 

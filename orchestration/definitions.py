@@ -16,14 +16,20 @@ from orchestration.lib.resources import SourcesResource, WarehouseResource
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Everything Dagster shows, for one environment (replay / synthetic / live)."""
-    return dg.Definitions.merge(
+    built = dg.Definitions.merge(
         edgar.build(settings),
         fred.build(settings),
         ibkr.build(settings),
         dbt.build(settings),
         factors.build(settings),
-        publish.build(settings),
         evaluation.build(settings),
+    )
+    # The publish comes after every asset that writes a mart table, whichever folder has it.
+    marts = [key for assets in built.assets or () for key in assets.keys
+             if key.path[0] == "marts"]
+    return dg.Definitions.merge(
+        built,
+        publish.build(settings, marts),
         daily.build(settings),
         dg.Definitions(resources={
             "warehouse": WarehouseResource.from_settings(settings),

@@ -1,15 +1,19 @@
+from collections.abc import Iterable
+
 import dagster as dg
 
 from factor_mart.settings import Settings
-from orchestration.defs.publish.assets import mart_versions
+from orchestration.defs.publish.assets import mart_versions_asset
 
 # Jobs that land raw rows only (the marts are unchanged) or publish themselves.
 NOT_TO_PUBLISH = {"edgar_job", "fred_job", "ibkr_job", "edgar_refresh_job", "fred_refresh_job",
                   "after_close_job"}
 
 
-def build(settings: Settings) -> dg.Definitions:
-    """The publish job, and a sensor that runs it after every successful build run."""
+def build(settings: Settings, marts: Iterable[dg.AssetKey]) -> dg.Definitions:
+    """The publish asset (downstream of ``marts``, the assets writing mart tables), its job,
+    and a sensor that runs it after every successful build run."""
+    mart_versions = mart_versions_asset(marts)
     job = dg.define_asset_job("publish_job", selection=dg.AssetSelection.assets(mart_versions))
 
     @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, request_job=job,

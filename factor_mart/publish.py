@@ -3,10 +3,10 @@
 DuckDB: the marts schema is published as `snapshots/mart-<version>.duckdb` beside the warehouse
 file, renamed into place, and `snapshots/current.json` is swapped atomically (os.replace). The
 small tables are in that file (it starts as a copy of the newest one and rewrites only the
-tables that changed); fct_factor_values is a view over immutable per-year part files
-(`snapshots/part-*.duckdb`, named by their content and shared between versions), so only the
-years that changed are written. Readers open a version with `open_snapshot` and keep reading
-their own immutable files.
+tables that changed); fct_factor_values is a view over immutable part files, one per past year
+and one per month of the newest year (`snapshots/part-*.duckdb`, named by their content and
+shared between versions), so only the parts that changed are written. Readers open a version
+with `open_snapshot` and keep reading their own immutable files.
 PostgreSQL: the marts are copied into schema `mart_v<version>` in one REPEATABLE READ
 transaction that also inserts the `marts.mart_versions` row, so readers see the old or the new
 version, never a half-copied one. Old versions beyond `snapshot_keep` are removed.
@@ -186,14 +186,18 @@ def _publish_duckdb(settings: Settings) -> MartVersion:
     return version
 
 
-# Tables too large to copy into every version: (date column, row order within each calendar
-# year). Each calendar year of such a table is written once, sorted, into an immutable DuckDB
-# file `snapshots/part-<table>-<year>-<digest>.duckdb` named by its content (table, year,
-# columns, row count and fingerprint: see below). A version's file holds the small tables and a
-# view over the parts it uses (UNION ALL of each part attached under its file's stem, see
-# `open_snapshot`), so a publish writes only the years whose content changed and the versions
-# share the others: unchanged years are neither copied nor rewritten. Parts that no version
-# file uses are removed after each publish.
+# Tables too large to copy into every version: (date column, row order within each part).
+# Each part of such a table, a calendar year before the table's newest year and a month of the
+# newest year, is written once, sorted, into an immutable DuckDB file
+# `snapshots/part-<table>-<part>-<digest>.duckdb` named by its content (table, part, columns,
+# row count and fingerprint: see below). A version's file holds the small tables and a view
+# over the parts it uses (UNION ALL of each part attached under its file's stem, see
+# `open_snapshot`), so a publish writes only the parts whose content changed and the versions
+# share the others: unchanged parts are neither copied nor rewritten. The newest year is cut by
+# month because the daily run rewrites the current month: with a part per year, each day
+# sorted and wrote the whole year to date (18.5 M rows in December at 1,000 symbols). When a
+# new year starts, the last one's months become one part, once. Parts that no version file
+# uses are removed after each publish.
 # fct_factor_values by factor, symbol and date within a year: a factor's cross-section on a
 # date reads one factor-year, a symbol's history of a few factors one row group per factor and
 # year. In the build's date order a history read every row of its date range (24 M rows a year
@@ -247,7 +251,7 @@ def _fingerprint_marts(wh: Warehouse, tables: list[str]) -> None:
         names = ", ".join(f'"{c}"' for c in wh.query(f"SELECT * FROM marts.{table} LIMIT 0")
                           .columns)
         # Without a part column, one row even for an empty table: the table itself is tracked.
-        part, grouping = (f"year({SNAPSHOT_ORDER[table][0]})", "GROUP BY 2") \
+        part, grouping = (_part_of_row(table), "GROUP BY 2") \
             if table in SNAPSHOT_ORDER else ("NULL", "")
         wh.execute(f"INSERT INTO publish_parts SELECT '{table}', {part}, {_literal(columns)}, "
                    "count(*), "
@@ -348,7 +352,7 @@ def _write_part(wh: Warehouse, table: str, part: int | None, target: Path) -> No
     """One part of `marts.<table>`, sorted, as `target` (renamed into place when complete)."""
     column = SNAPSHOT_ORDER[table][0]
     partial = target.with_name(f".{target.name}.partial")
-    source = f"(SELECT * FROM marts.{table} WHERE {_year_filter(column, part)})"
+    source = f"(SELECT * FROM marts.{table} WHERE {_part_filter(column, part)})"
     joins, keys = _sort_keys(wh, table, source)
     wh.execute(f"ATTACH {_literal(partial)} AS part_out")
     try:
@@ -407,7 +411,7 @@ def _sync_snapshot(wh: Warehouse, tables: list[str], number: int,
         for part, columns, row_count, fingerprint in held.iter_rows():
             name = part_file(table, part, columns, row_count, int(fingerprint))
             new = not (folder / name).exists()
-            if new:  # a year at a time: each sort fits in memory
+            if new:  # a part at a time: each sort fits in memory
                 _write_part(wh, table, part, folder / name)
                 written[(table, part)] = row_count
             wh.execute("INSERT INTO publish_files VALUES (?, ?, ?, ?)", [table, part, name, new])
@@ -464,11 +468,21 @@ def _remove_unused_parts(wh: Warehouse, folder: Path) -> int:
     return removed
 
 
-def _year_filter(column: str, year: int | None) -> str:
-    if year is None:
+def _part_of_row(table: str) -> str:
+    """The part a row of `marts.<table>` belongs to: its year (e.g. 2024) before the table's
+    newest year, its year and month (202512) in the newest year."""
+    column = SNAPSHOT_ORDER[table][0]
+    return (f"CASE WHEN year({column}) < (SELECT max(year({column})) FROM marts.{table}) "
+            f"THEN year({column}) ELSE year({column}) * 100 + month({column}) END")
+
+
+def _part_filter(column: str, part: int | None) -> str:
+    """The rows of one part (see `_part_of_row`): a year, a year and month, or no date."""
+    if part is None:
         return f"{column} IS NULL"
-    return (f"{column} >= make_date({int(year)}, 1, 1) "
-            f"AND {column} < make_date({int(year) + 1}, 1, 1)")
+    year, month = (part // 100, part % 100) if part > 9999 else (part, None)
+    first = f"make_date({year}, {month or 1}, 1)"
+    return f"{column} >= {first} AND {column} < {first} + INTERVAL 1 {'MONTH' if month else 'YEAR'}"
 
 
 def _write_pointer(folder: Path, version: MartVersion) -> None:

@@ -1,6 +1,7 @@
-"""The DuckDB publish: each year of fct_factor_values is an immutable Parquet part named by its
-content and shared by the versions that hold it; a new version writes only the years (and the
-small tables) whose content changed, and it must equal a full copy."""
+"""The DuckDB publish: each past year of fct_factor_values, and each month of its newest year, is
+an immutable DuckDB part named by its content and shared by the versions that hold it; a new
+version writes only the parts (and the small tables) whose content changed, and it must equal a
+full copy."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from factor_mart.warehouse.tables import replace_partition
 YEARS = (2021, 2022, 2023)
 # 1,095 days x 30 symbols x 14 factors: ~150 k rows a year, more than one row group each.
 SYMBOLS, FACTORS = 30, 14
+# The newest year is cut by month: 202301 .. 202312.
+PARTS = {2021, 2022, *range(202301, 202313)}
 
 
 def _build_warehouse(path: Path) -> None:
@@ -84,8 +87,12 @@ def _full_copy(settings: Settings, tmp_path: Path) -> Path:
     return snapshot_dir(reference) / version.location
 
 
+def _part_of(day: date, newest_year: int) -> int:
+    return day.year if day.year < newest_year else day.year * 100 + day.month
+
+
 def _parts(path: Path) -> dict[int | None, Path]:
-    """The part file of each year of fct_factor_values that the version at `path` reads."""
+    """The part file of each part of fct_factor_values that the version at `path` reads."""
     with duckdb.connect(str(path), read_only=True) as con:
         rows = con.execute("SELECT part, file FROM snapshot_meta.parts "
                            "WHERE table_name = 'fct_factor_values'").fetchall()
@@ -112,9 +119,10 @@ def _assert_same_marts(incremental: Path, full: Path) -> None:
     ours = _contents(incremental)
     assert "fct_factor_values" in ours
     assert ours == _contents(full)
-    # fct_factor_values in the API's order (factor, symbol, date) within each year's file; the
+    # fct_factor_values in the API's order (factor, symbol, date) within each part's file; the
     # same content has the same file name in either folder.
     ours, theirs = _parts(incremental), _parts(full)
+    newest = max(p if p < 9999 else p // 100 for p in ours)
     assert {p: f.name for p, f in ours.items()} == {p: f.name for p, f in theirs.items()}
     for part, file in ours.items():
         in_order = "SELECT * FROM fct_factor_values ORDER BY rowid"
@@ -122,7 +130,7 @@ def _assert_same_marts(incremental: Path, full: Path) -> None:
             rows = con.execute(in_order).fetchall()
         with duckdb.connect(str(theirs[part]), read_only=True) as con:
             assert rows == con.execute(in_order).fetchall(), part
-        assert {r[0].year for r in rows} == {part}
+        assert {_part_of(r[0], newest) for r in rows} == {part}
         keys = [(r[2], r[1], r[0]) for r in rows]
         assert keys == sorted(keys)
 
@@ -137,18 +145,18 @@ def test_an_increment_equals_a_full_copy_and_rewrites_only_what_changed(settings
     assert (first.version, second.version) == (1, 2)
 
     _assert_same_marts(_snapshot(settings, 2), _full_copy(settings, tmp_path))
-    # Only 2023 and dim_factor were written again; the other parts are version 1's.
+    # Only December 2023 and dim_factor were written again; the other parts are version 1's.
     assert _written_in(settings, 2) == {
-        ("fct_factor_values", 2021): 1, ("fct_factor_values", 2022): 1,
-        ("fct_factor_values", 2023): 2, ("dim_factor", None): 2,
+        **{("fct_factor_values", part): 1 for part in PARTS - {202312}},
+        ("fct_factor_values", 202312): 2, ("dim_factor", None): 2,
         ("fct_prices_daily", None): 1}
-    # Timing-free evidence from the storage: 2021 and 2022 are the very files version 1 wrote
-    # (shared, not copied), 2023 a new one; version 1 still reads its own.
+    # Timing-free evidence from the storage: the other parts are the very files version 1 wrote
+    # (shared, not copied), December 2023 a new one; version 1 still reads its own.
     first_parts, second_parts = _parts(_snapshot(settings, 1)), _parts(_snapshot(settings, 2))
-    assert set(first_parts) == set(second_parts) == set(YEARS)
-    for year in (2021, 2022):
-        assert second_parts[year] == first_parts[year]
-    assert second_parts[2023] != first_parts[2023]
+    assert set(first_parts) == set(second_parts) == PARTS
+    for part in PARTS - {202312}:
+        assert second_parts[part] == first_parts[part]
+    assert second_parts[202312] != first_parts[202312]
     assert sorted(p.name for p in snapshot_dir(settings).glob("part-*")) == sorted(
         {p.name for p in (*first_parts.values(), *second_parts.values())})
     with open_snapshot(_snapshot(settings, 1)) as con:
@@ -179,7 +187,7 @@ def test_change_detection_sees_any_value_and_any_removed_row(settings, tmp_path)
                    "WHERE date = '2023-02-01' AND symbol = 'S05' AND factor = 'f_1'")
     publish(settings)
     assert {p for p, v in _written_in(settings, 4).items() if v == 4} == {
-        ("fct_factor_values", 2021), ("fct_factor_values", 2023)}
+        ("fct_factor_values", 2021), ("fct_factor_values", 202302)}
     _assert_same_marts(_snapshot(settings, 4), _full_copy(settings, tmp_path))
 
 
@@ -194,8 +202,9 @@ def test_tables_and_years_that_appear_or_disappear(settings, tmp_path):
         wh.execute("CREATE TABLE marts.fct_macro_regime AS SELECT DATE '2024-01-31' AS date, "
                    "'expansion' AS regime")
     publish(settings)
+    # 2026 is the newest year now: its January is a month part, and 2023 one year part.
     assert {p for p, v in _written_in(settings, 2).items() if v == 2} == {
-        ("fct_factor_values", 2026), ("fct_macro_regime", None)}
+        ("fct_factor_values", 2023), ("fct_factor_values", 202601), ("fct_macro_regime", None)}
     with open_snapshot(_snapshot(settings, 2)) as con:
         assert con.execute("SELECT min(date), max(date) FROM marts.fct_factor_values"
                            ).fetchone() == (date(2022, 1, 1), date(2026, 1, 31))
@@ -269,15 +278,17 @@ def test_repeated_increments_keep_only_the_retained_parts(settings):
     for step in range(2, 8):
         _rewrite_december(settings, shift=float(step))
         publish(settings)
-        assert _written_in(settings, step)[("fct_factor_values", 2023)] == step
+        assert _written_in(settings, step)[("fct_factor_values", 202312)] == step
+        assert _written_in(settings, step)[("fct_factor_values", 202311)] == 1
         assert _written_in(settings, step)[("fct_factor_values", 2021)] == 1
-    # Versions 5-7 are kept: 2021 and 2022 shared by all, one 2023 each; nothing else.
+    # Versions 5-7 are kept: 2021 to November 2023 shared by all, one December each; nothing
+    # else.
     kept = [_parts(_snapshot(settings, v)) for v in (5, 6, 7)]
     assert sorted(p.name for p in snapshot_dir(settings).glob("mart-*")) == [
         "mart-5.duckdb", "mart-6.duckdb", "mart-7.duckdb"]
     assert sorted(p.name for p in folder.glob("part-*")) == sorted(
         {f.name for files in kept for f in files.values()})
-    assert len(list(folder.glob("part-*"))) == 2 + 3
+    assert len(list(folder.glob("part-*"))) == len(PARTS) - 1 + 3
     # The small file's blocks of a rewritten table are freed first and reused.
     assert _snapshot(settings, 7).stat().st_size <= 1.2 * small_size
 
@@ -293,20 +304,21 @@ def test_retention_removes_parts_no_retained_version_uses(settings):
     # What a publish killed part-way leaves: a half-written part and a complete one no
     # version uses.
     (folder / ".part-fct_factor_values-2023-0123.duckdb.partial").write_bytes(b"DUCK")
-    shutil.copyfile(_parts(_snapshot(settings, 1))[2023],
+    shutil.copyfile(_parts(_snapshot(settings, 1))[202312],
                     folder / "part-fct_factor_values-2023-x.duckdb")
     _rewrite_december(settings, shift=1.0)
     publish(settings)
     # Version 1 is retained (keep=2): its 2023 part stays and its open reader reads on.
     assert reader.execute(query).fetchone() == expected
-    assert len(list(folder.glob("part-*"))) == 4  # 2021, 2022, 2023 of version 1 and of version 2
+    # Version 1's parts and version 2's December 2023.
+    assert len(list(folder.glob("part-*"))) == len(PARTS) + 1
     _rewrite_december(settings, shift=2.0)
     publish(settings)
-    v1_2023 = {f.name for f in _parts(_snapshot(settings, 2)).values()}
+    version_2 = {f.name for f in _parts(_snapshot(settings, 2)).values()}
     assert not _snapshot(settings, 1).exists()
     assert sorted(p.name for p in folder.glob("part-*")) == sorted(
-        v1_2023 | {f.name for f in _parts(_snapshot(settings, 3)).values()})
-    assert len(list(folder.glob("part-*"))) == 4
+        version_2 | {f.name for f in _parts(_snapshot(settings, 3)).values()})
+    assert len(list(folder.glob("part-*"))) == len(PARTS) + 1
     with open_snapshot(_snapshot(settings, 2)) as con:
         count, total = con.execute(query).fetchone()
         assert count == expected[0] - SYMBOLS * FACTORS  # the rewrite drops December 31

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -12,7 +13,6 @@ from ingestion.fred.clients import (
     OBSERVATIONS,
     SERIES,
     FredApiError,
-    LiveClient,
     MissingApiKeyError,
     ReplayClient,
     TransientFredError,
@@ -20,8 +20,20 @@ from ingestion.fred.clients import (
 from ingestion.fred.params import EARLIEST_REALTIME, LATEST_REALTIME, validate_series_id
 from ingestion.fred.transform import SOURCE, observations_batch, series_batch
 
+if TYPE_CHECKING:
+    from ingestion.fred.live import LiveClient
+
 __all__ = ["SOURCE", "ReplayClient", "LiveClient", "fetch", "FredApiError", "MissingApiKeyError",
            "TransientFredError"]
+
+
+def __getattr__(name: str) -> Any:
+    """``LiveClient`` on first use: fredapi (and pandas with it) load only for the live API."""
+    if name == "LiveClient":
+        from ingestion.fred.live import LiveClient
+
+        return LiveClient
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def fetch(client: ReplayClient | LiveClient, key: str, start: date | None = None,

@@ -5,7 +5,8 @@ after the previous session's close is taken out of the build's own file (that da
 filings and macro vintages in raw, that day's rows of the per-day marts and the factor tables).
 Then the day arrives the way it does in production: the companies that filed and the series
 that released, then the after-close run (bars, marts, the month's factors, a new published
-version). The day's factor values and prices must equal the full build's.
+version). The day's factor values and prices must equal the full build's, and the new version
+must hold the day.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from factor_mart.publish import read_pointer
 from factor_mart.settings import Settings
 from factor_mart.warehouse import connect
 
@@ -129,7 +131,7 @@ def run_increment(full: Settings, folder: Path, day: date, env_for, progress=pri
 
     The increment runs on the build's own file, as a deployment's warehouse keeps its path:
     dbt's saved parse depends on it (a new path re-parsed the project, ~5 s)."""
-    from factor_mart.bench.runner import INCREMENT_JOBS, run_child
+    from factor_mart.bench.runner import FACTOR_STEP, INCREMENT_JOBS, run_child
 
     settings = full
     built = Settings(backend=full.backend, duckdb_path=folder / REFERENCE_FILE)
@@ -153,8 +155,11 @@ def run_increment(full: Settings, folder: Path, day: date, env_for, progress=pri
         progress(f"  {result.name}: {result.seconds:.1f} s, {result.peak_rss_mb:,.0f} MB")
         stages.append(result)
     prices = price_rows(settings, day)
+    # The run's new version must hold the day (a publish that ran before the factors did not).
+    published = read_pointer(settings)
+    published_through = published.max_date if published else None
     factor_step = {k: v for m in stages for k, v in m.summary.get("steps", {}).items()
-                   if k == "marts__fct_factor_values"}
+                   if k == FACTOR_STEP}
     comparison = differences(factor_rows(settings, day), reference)
     return {"day": str(day), **rolled, "stages": [m.as_dict() for m in stages],
             "total_seconds": round(sum(m.seconds for m in stages), 2),
@@ -163,4 +168,6 @@ def run_increment(full: Settings, folder: Path, day: date, env_for, progress=pri
             "factor_compute_seconds": round(sum(factor_step.values()), 3),
             "factor_values": comparison,
             "prices_equal": prices.equals(reference_prices),
-            "equals_full_rebuild": comparison["equal"] and prices.equals(reference_prices)}
+            "published_through": str(published_through),
+            "equals_full_rebuild": comparison["equal"] and prices.equals(reference_prices)
+            and published_through == day}

@@ -24,16 +24,18 @@ def write_json(results: dict, folder: Path = RESULTS_DIR) -> Path:
 
 def _stage_table(title: str, stages: list[dict]) -> Table:
     table = Table(title=title)
-    for column in ("stage", "partitions", "wall s", "CPU s", "peak RSS MB",
-                   "slowest steps (s)"):
-        table.add_column(column, justify="left" if column in ("stage", "slowest steps (s)")
+    steps_column = "slowest steps (s, peak RSS MB)"
+    for column in ("stage", "partitions", "wall s", "CPU s", "peak RSS MB", steps_column):
+        table.add_column(column, justify="left" if column in ("stage", steps_column)
                          else "right")
     for row in stages:
-        steps = sorted(row.get("steps", {}).items(), key=lambda kv: -kv[1])[:2]
+        steps = sorted(row.get("steps", {}).items(), key=lambda kv: -kv[1])[:4]
+        peaks = row.get("step_peak_rss_mb", {})
         table.add_row(row["name"], str(row.get("partitions", "")) if row.get("present", True)
                       else "not present", f"{row['seconds']:.1f}",
                       f"{row.get('cpu_seconds', 0):.1f}", f"{row['peak_rss_mb']:,.0f}",
-                      ", ".join(f"{k} {v:.1f}" for k, v in steps))
+                      ", ".join(f"{k} {v:.1f}" + (f" ({peaks[k]:,.0f})" if k in peaks else "")
+                                for k, v in steps))
     return table
 
 

@@ -10,7 +10,9 @@ indicators with one engine. Each writes a JSON summary to --out.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -32,12 +34,12 @@ def _keys(job, last: date | None, only: date | None) -> list[str]:
     return [k for k in all_keys if last is None or k <= last.isoformat()]  # keys: month starts
 
 
-def step_seconds(instance, run_id: str) -> dict[str, float]:
-    """Wall seconds of each step of a run, from the event log."""
+def step_spans(instance, run_id: str) -> dict[str, tuple[float, float]]:
+    """When each step of a run started and ended (epoch seconds), from the event log."""
     import dagster as dg
 
     started: dict[str, float] = {}
-    took: dict[str, float] = {}
+    spans: dict[str, tuple[float, float]] = {}
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
         if event is None or event.step_key is None:
@@ -46,8 +48,44 @@ def step_seconds(instance, run_id: str) -> dict[str, float]:
             started[event.step_key] = entry.timestamp
         elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS,
                                   dg.DagsterEventType.STEP_FAILURE):
-            took[event.step_key] = round(entry.timestamp - started[event.step_key], 3)
-    return took
+            spans[event.step_key] = (started[event.step_key], entry.timestamp)
+    return spans
+
+
+class MemorySampler:
+    """The resident memory of this process and its children (dbt runs in one), sampled every
+    ``interval`` seconds on a thread, so that each step of a run has its own peak: the
+    process's peak RSS (wait4) is only the run's."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.samples: list[tuple[float, float]] = []  # (epoch seconds, MB)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.is_set():
+            rss = me.memory_info().rss
+            for child in me.children(recursive=True):
+                with contextlib.suppress(psutil.Error):  # ended since the listing
+                    rss += child.memory_info().rss
+            self.samples.append((time.time(), rss / 2**20))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak_mb(self, start: float, end: float) -> float:
+        """The largest sample within [start, end] (0 if the span was shorter than a sample)."""
+        return max((mb for at, mb in self.samples if start <= at <= end), default=0.0)
 
 
 def timed_assets(result) -> dict[str, dict]:
@@ -85,19 +123,22 @@ def run_job(name: str, last: date | None, only: date | None, keys: list[str] | N
         (op,) = job.graph.node_names()
         chosen, config = keys, QUIET | {"ops": {op: {"config": {"keys": keys}}}}
     setup = time.perf_counter() - began
-    with dg.DagsterInstance.ephemeral() as instance:
+    with dg.DagsterInstance.ephemeral() as instance, MemorySampler() as memory:
         tags = partition_range_tags(chosen) if job.partitions_def is not None else {}
         result = job.execute_in_process(instance=instance, tags=tags, run_config=config,
                                         raise_on_error=False)
         if not result.success:
             raise SystemExit(f"{name} failed for keys {chosen[:1]}..{chosen[-1:]}")
-        steps = step_seconds(instance, result.run_id)
+        spans = step_spans(instance, result.run_id)
     failed_checks = [f"{e.asset_key.to_user_string()}:{e.check_name}"
                      + ("" if e.severity is dg.AssetCheckSeverity.ERROR else " (warn)")
                      for e in result.get_asset_check_evaluations() if not e.passed]
     return {"job": name, "present": True, "partitions": len(chosen),
             "first": chosen[0] if chosen else None, "last": chosen[-1] if chosen else None,
-            "setup_seconds": round(setup, 3), "steps": steps,
+            "setup_seconds": round(setup, 3),
+            "steps": {step: round(end - start, 3) for step, (start, end) in spans.items()},
+            "step_peak_rss_mb": {step: round(memory.peak_mb(*span), 1)
+                                 for step, span in spans.items()},
             "asset_seconds": timed_assets(result), "failed_checks": sorted(set(failed_checks))}
 
 

@@ -77,9 +77,20 @@ def test_tiny_bench_end_to_end(tmp_path):
     assert (tmp_path / "full.duckdb").exists() and (tmp_path / "full-reference.duckdb").exists()
     build = results["duckdb"]
     assert build["failed_job"] is None, build["stages"][-1].get("failed")
-    assert [s["job"] for s in build["stages"]] == [
-        "edgar_job", "fred_job", "ibkr_job", "marts_job", "marts_daily_job", "factors_job",
-        "publish_job"]
+    # The sources, then the after-close run over every month: bars, dbt, factors, publish.
+    assert [s["job"] for s in build["stages"]] == ["edgar_job", "fred_job", "after_close_job"]
+    after_close = build["stages"][-1]
+    assert after_close["partitions"] == 24
+    assert {"land_ibkr", "dbt_models", "marts__fct_factor_values", "marts__mart_versions"} <= set(
+        after_close["steps"])
+    # Each step's own peak memory, sampled: the factor step holds the panels, the dbt step's
+    # sample includes its dbt process.
+    peaks = after_close["step_peak_rss_mb"]
+    assert set(peaks) == set(after_close["steps"])
+    assert 50 < peaks["marts__fct_factor_values"] <= after_close["peak_rss_mb"]
+    assert peaks["dbt_models"] > 50
+    assert build["factor_compute_seconds"] == pytest.approx(
+        after_close["steps"]["marts__fct_factor_values"], abs=0.01)
     # The evaluation runs after the build (as production's nightly job) and is timed apart.
     assert [s["job"] for s in build["after_build"]["stages"]] == ["evaluation_job"]
     assert build["total_seconds"] == pytest.approx(
@@ -89,6 +100,7 @@ def test_tiny_bench_end_to_end(tmp_path):
     assert "increment" in results, results.get("errors")
     inc = results["increment"]
     assert inc["equals_full_rebuild"] and inc["factor_values"]["rows_full"] > 0
+    assert inc["published_through"] == inc["day"]
     # TRADES and ADJUSTED_LAST bars of the symbols still listed on the last day.
     assert 0 < inc["rows_removed"]["raw.ib_bars"] <= 2 * 12
     assert inc["rows_removed"]["marts.fct_factor_values"] == inc["factor_values"]["rows_full"]

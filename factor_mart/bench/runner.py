@@ -17,7 +17,7 @@ from pathlib import Path
 from factor_mart.settings import Backend, Settings
 
 # The issue's full build: ingest, dbt, every factor family with its normalisation, publish.
-BUILD_JOBS = ("edgar_job", "fred_job", "ibkr_job", "marts_job", "marts_daily_job",
+BUILD_JOBS = ("edgar_job", "fred_job", "ibkr_job", "marts_job",
               "factors_job", "publish_job")
 # Then the factors' evaluation (ICs, quantile spreads, redundancy): production runs it nightly
 # after the day's build and publish (schedule evaluation_after_factors); timed on its own.

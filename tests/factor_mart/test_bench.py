@@ -78,7 +78,7 @@ def test_tiny_bench_end_to_end(tmp_path):
     build = results["duckdb"]
     assert build["failed_job"] is None, build["stages"][-1].get("failed")
     assert [s["job"] for s in build["stages"]] == [
-        "edgar_job", "fred_job", "ibkr_job", "marts_job", "marts_daily_job", "factors_job",
+        "edgar_job", "fred_job", "ibkr_job", "marts_job", "factors_job",
         "publish_job"]
     # The evaluation runs after the build (as production's nightly job) and is timed apart.
     assert [s["job"] for s in build["after_build"]["stages"]] == ["evaluation_job"]

@@ -9,7 +9,7 @@ from factor_mart.dagster_home import prepare_dagster_home
 from factor_mart.settings import Settings
 
 # Sources first, then the models that read them.
-JOB_ORDER = ("edgar_job", "fred_job", "ibkr_job", "marts_job", "marts_daily_job",
+JOB_ORDER = ("edgar_job", "fred_job", "ibkr_job", "marts_job",
              "factors_job", "evaluation_job", "publish_job")
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 

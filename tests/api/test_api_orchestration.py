@@ -47,5 +47,5 @@ def test_the_publish_runs_after_every_asset_writing_a_mart():
     job = defs.resolve_job_def("after_close_job")
     inputs = job.graph.dependency_structure.input_to_upstream_outputs_for_node(
         "marts__mart_versions")
-    assert {"dbt_models", "dbt_incremental_models", "marts__fct_factor_values"} <= {
+    assert {"dbt_models", "marts__fct_factor_values"} <= {
         output.node_name for outputs in inputs.values() for output in outputs}

@@ -18,9 +18,10 @@ from factor_mart.warehouse.scratch import scratch_database
 from tests.postgres import PG_ADMIN_DSN, require_postgres
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
-# The marts this helper owns, with everything upstream (fundamentals are tested on their own).
-BUILD_SELECTION = ["+dim_calendar", "+dim_security", "+dim_macro_series", "+fct_macro_asof",
-                   "+fct_prices_daily", "+int_universe_daily"]
+# The marts this helper owns, with everything upstream (fundamentals are tested on their own);
+# the macro panel's ledger, so that the next run is incremental.
+BUILD_SELECTION = ["+dim_calendar", "+dim_security", "+dim_macro_series",
+                   "+int_macro__processed_states", "+fct_prices_daily", "+int_universe_daily"]
 
 
 class DbtBuildError(RuntimeError):

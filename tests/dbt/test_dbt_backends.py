@@ -1,8 +1,7 @@
-"""DuckDB and PostgreSQL build the same tables from the same raw rows; incremental windows."""
+"""DuckDB and PostgreSQL build the same tables from the same raw rows; the macro panel's
+incremental run."""
 
 from __future__ import annotations
-
-import json
 
 import polars as pl
 import pytest
@@ -49,24 +48,28 @@ def test_postgres_date_tables_are_range_partitioned_without_timescaledb(postgres
     assert "fct_macro_asof_y1991" in set(partitions["partition_name"])
 
 
-def test_an_incremental_run_rebuilds_only_its_partition_window(duckdb_warehouse, tmp_path):
-    window = {"min_date": "2024-03-04", "max_date": "2024-03-08"}
+def test_an_incremental_run_recomputes_the_panel_from_the_first_changed_date(duckdb_warehouse,
+                                                                            tmp_path):
     order = "order by series_id, trading_date"
     before = query(duckdb_warehouse, f"select * from marts.fct_macro_asof {order}")
+    # Sessions missing from the panel (as after a failed run): recomputed from the first on.
     query(duckdb_warehouse, "delete from marts.fct_macro_asof "
                             "where trading_date between '2024-03-04' and '2024-03-08'")
-    # Rows outside the window that the run must not touch: mark one so a rewrite would show.
-    outside = "where series_id = 'GDP' and trading_date = '2024-03-11'"
+    # A row before them that the run must not touch: mark it so a rewrite would show.
+    outside = "where series_id = 'GDP' and trading_date = '2024-03-01'"
     kept = query(duckdb_warehouse, f"select days_since_vintage from marts.fct_macro_asof "
                                    f"{outside}").item()
     query(duckdb_warehouse, f"update marts.fct_macro_asof set days_since_vintage = -1 {outside}")
-    run_dbt(duckdb_warehouse, ["run", "--select", "fct_macro_asof",
-                               "--vars", json.dumps(window)], tmp_path / "target")
+    run_dbt(duckdb_warehouse, ["run", "--select", "int_macro__recompute", "fct_macro_asof"],
+            tmp_path / "target")
+    recompute_from = query(duckdb_warehouse, "select recompute_from "
+                                             "from intermediate.int_macro__recompute").item()
     after = query(duckdb_warehouse, f"select * from marts.fct_macro_asof {order}")
     query(duckdb_warehouse, f"update marts.fct_macro_asof set days_since_vintage = {kept} "
                             f"{outside}")
+    assert str(recompute_from) == "2024-03-04"
     marked = after.filter((pl.col("series_id") == "GDP")
-                          & (pl.col("trading_date") == pl.date(2024, 3, 11)))
+                          & (pl.col("trading_date") == pl.date(2024, 3, 1)))
     assert marked["days_since_vintage"][0] == -1
     restored = after.with_columns(
         days_since_vintage=pl.when(pl.col("days_since_vintage") == -1)

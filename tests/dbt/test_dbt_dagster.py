@@ -1,4 +1,4 @@
-"""The dbt project seen by Dagster: assets per model, checks per dbt test, partitioned marts."""
+"""The dbt project seen by Dagster: assets per model, checks per dbt test, one dbt build."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ import pytest
 from conftest import query
 
 from factor_mart.settings import Settings
-from orchestration.defs.dbt.assets import partition_window_vars
 from orchestration.defs.dbt.definitions import build
 from orchestration.defs.dbt.resources import dbt_project
-from orchestration.lib.partitions import history_months
 from orchestration.lib.resources import WarehouseResource
 
 MARTS = ["dim_calendar", "dim_security", "dim_macro_series", "fct_macro_asof", "fct_prices_daily"]
@@ -49,40 +47,38 @@ def test_dbt_tests_are_asset_checks(asset_graph):
             ) in checks
 
 
-def test_incremental_marts_are_monthly_partitions_backfilled_in_one_run(asset_graph):
-    node = asset_graph.get(dg.AssetKey(["marts", "fct_macro_asof"]))
-    assert isinstance(node.partitions_def, dg.MonthlyPartitionsDefinition)
-    assert node.backfill_policy == dg.BackfillPolicy.single_run()
-    # The prices are incremental by what landed (a split rescales a symbol's whole history), in
-    # the same unpartitioned dbt run as the models they come from.
-    for name in ("dim_security", "fct_prices_daily"):
-        assert asset_graph.get(dg.AssetKey(["marts", name])).partitions_def is None
+def test_every_model_is_in_the_one_unpartitioned_dbt_build(asset_graph):
+    # The incremental marts (prices by symbol and date, the macro panel by date) recompute what
+    # their new loads change in the same dbt run as the models they come from: one dbt start a
+    # day (a split rescales a symbol's whole history, a late vintage the panel from its date).
+    models = [k for k in asset_graph.get_all_asset_keys()
+              if k.path[0] in ("staging", "intermediate", "marts", "reference")
+              and asset_graph.get(k).is_materializable
+              and asset_graph.get(k).assets_def.node_def.name == "dbt_models"]
+    for name in ("dim_security", "fct_prices_daily", "fct_macro_asof"):
+        assert dg.AssetKey(["marts", name]) in models
+    assert all(asset_graph.get(k).partitions_def is None for k in models)
 
 
-def test_partition_window_becomes_inclusive_dbt_vars():
-    partitions = history_months(Settings(history_start="2015-01-15"))
-    assert partitions.get_first_partition_key() == "2015-01-01"  # the month holding the start
-    first, last = (partitions.time_window_for_partition_key(key)
-                   for key in ("2015-02-01", "2015-03-01"))
-    window = dg.TimeWindow(first.start, last.end)  # a 2-month backfill run: end is exclusive
-    assert partition_window_vars(window) == {"min_date": "2015-02-01", "max_date": "2015-03-31"}
+MACRO_PANEL = [dg.AssetKey(["intermediate", "int_macro__recompute"]),
+               dg.AssetKey(["marts", "fct_macro_asof"]),
+               dg.AssetKey(["intermediate", "int_macro__processed_states"])]
 
 
-def test_dagster_materializes_a_partition_with_its_checks(duckdb_warehouse):
+def test_dagster_materializes_the_macro_panel_with_its_checks(duckdb_warehouse):
     defs = definitions(duckdb_warehouse)
     job = defs.resolve_implicit_global_asset_job_def()
-    key = dg.AssetKey(["marts", "fct_macro_asof"])
-    query(duckdb_warehouse, "delete from marts.fct_macro_asof where trading_date = '2024-03-05'")
-    # A row outside the partition's month: the run must leave it alone (Dagster passes the
-    # window to dbt in the environment).
+    last = query(duckdb_warehouse, "select max(trading_date) as d from marts.fct_macro_asof"
+                 ).item()
+    query(duckdb_warehouse, f"delete from marts.fct_macro_asof where trading_date = '{last}'")
+    # A row before the missing day: the run recomputes from that day on and keeps it.
     outside = "where series_id = 'GDP' and trading_date = '2024-04-01'"
     kept = query(duckdb_warehouse, f"select days_since_vintage from marts.fct_macro_asof "
                                    f"{outside}").item()
     query(duckdb_warehouse, f"update marts.fct_macro_asof set days_since_vintage = -1 {outside}")
     try:
-        result = job.execute_in_process(
-            partition_key="2024-03-01", asset_selection=[key],
-            instance=dg.DagsterInstance.ephemeral())
+        result = job.execute_in_process(asset_selection=MACRO_PANEL,
+                                        instance=dg.DagsterInstance.ephemeral())
         assert query(duckdb_warehouse, f"select days_since_vintage from marts.fct_macro_asof "
                                        f"{outside}").item() == -1
     finally:
@@ -90,11 +86,11 @@ def test_dagster_materializes_a_partition_with_its_checks(duckdb_warehouse):
                                 f"{outside}")
     assert result.success
     materialized = [e.asset_key for e in result.get_asset_materialization_events()]
-    assert materialized == [key]
+    assert sorted(materialized) == sorted(MACRO_PANEL)
     evaluations = result.get_asset_check_evaluations()
     assert evaluations and all(e.passed for e in evaluations)
     restored = query(duckdb_warehouse, "select count(*) as n from marts.fct_macro_asof "
-                                       "where trading_date = '2024-03-05'")
+                                       f"where trading_date = '{last}'")
     assert restored["n"][0] > 0
 
 

@@ -5,9 +5,9 @@ dagster-dbt gives every dbt call a fresh target folder and seeds it with the pro
 (a full parse, ~4.5 CPU-s) unless the profile's connection details and the `--vars` are the ones
 it was parsed with; ours never were, because the warehouse path (DuckDB) or the database
 (PostgreSQL) comes from settings at run time. So each connection (and set of vars; the Dagster
-assets pass none, their partition window goes in the environment) keeps its own copy of the
-file, refreshed after every call: the next run against the same warehouse, unpartitioned or
-monthly, parses only the files that changed."""
+asset passes none) keeps its own copy of the
+file, refreshed after every call: the next run against the same warehouse parses only the files
+that changed."""
 
 import hashlib
 import json

@@ -1,6 +1,9 @@
-{{ config(indexes=postgres_indexes([{'columns': ['trading_date', 'symbol']}])) }}
+{{ config(materialized='view') }}
 -- The point-in-time universe: a symbol belongs on every session from its first to its last
 -- trading date, so a delisted name stays in history up to its last day and no later.
+-- A view: no model or job reads it (the factors read fct_prices_daily and dim_security),
+-- and as a table it was rebuilt in full every day (2.2 M rows at 1,000 symbols x 10 years,
+-- the daily build's largest model) for a change of a few thousand rows.
 with securities as (
     select * from {{ ref('int_security_master') }}
 ),
@@ -35,4 +38,3 @@ final as (
 )
 
 select * from final
-order by trading_date, symbol

@@ -1,19 +1,21 @@
 {{ config(
     materialized='incremental',
-    tags=['date_partitioned'],
-    unique_key=['series_id', 'trading_date'],
-    incremental_strategy='delete+insert',
+    incremental_strategy='append',
     on_schema_change='fail',
     indexes=postgres_indexes([{'columns': ['trading_date', 'series_id']}]),
+    pre_hook="{{ macro_panel_delete_recomputed() }}",
     post_hook="{{ partition_by_date('trading_date') }}",
 ) }}
 -- The macro panel: every series on every trading date, valued as known at that session's close
 -- (the ALFRED vintage in effect), with the observation it refers to, its first release and the
--- transforms computed on that same vintage. Partitioned by trading_date (vars min_date/max_date).
+-- transforms computed on that same vintage. Incremental by date: a run recomputes the dates
+-- from int_macro__recompute.recompute_from on (macros/macro_panel/macro_panel_recompute.sql).
 with calendar as (
     select trading_date
     from {{ ref('dim_calendar') }}
-    where {{ partition_window('trading_date') }}
+    {%- if is_incremental() %}
+        where trading_date >= {{ macro_panel_recompute_from() }}
+    {%- endif %}
 ),
 
 states as (
@@ -33,12 +35,7 @@ series as (
 
 horizon as (
     -- The newest date any source has data for; the panel does not run into the future.
-    select max(latest_date) as horizon_date
-    from (
-        select max(bar_date) as latest_date from {{ ref('stg_ibkr__bars') }}
-        union all
-        select max(vintage_date) as latest_date from states
-    ) as latest_dates
+    select horizon_date from {{ ref('int_macro__recompute') }}
 ),
 
 panel as (

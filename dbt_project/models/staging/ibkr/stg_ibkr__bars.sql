@@ -11,13 +11,11 @@
 -- build would pick.
 -- Its tests check the bars of loads the price models have not processed, listed before it:
 -- depends_on: {{ ref('stg_ibkr__loads_to_process') }}
-with source as (
-    select * from {{ source('raw', 'ib_bars') }}
-),
-
+-- The raw table is named where it is read rather than in a CTE: read twice, a CTE is
+-- materialized (every column of the 4.4 M raw bars: 1.5 s of a 1.6 s daily run).
 {% if is_incremental() -%}
-    new_loads as (
-        select distinct load_id from source
+    with new_loads as (
+        select distinct load_id from {{ source('raw', 'ib_bars') }}
         except
         select distinct load_id from {{ this }}
     ),
@@ -27,22 +25,25 @@ with source as (
             upper(trim(symbol)) as symbol,
             bar_date,
             upper(what_to_show) as what_to_show
-        from source
+        from {{ source('raw', 'ib_bars') }}
         where load_id in (select new_loads.load_id from new_loads)
     ),
 
     restaged as (
-        select source.*
-        from source
+        select raw_bars.*
+        from {{ source('raw', 'ib_bars') }} as raw_bars
         inner join new_keys
             on
-                upper(trim(source.symbol)) = new_keys.symbol
-                and source.bar_date = new_keys.bar_date
-                and upper(source.what_to_show) = new_keys.what_to_show
+                upper(trim(raw_bars.symbol)) = new_keys.symbol
+                and raw_bars.bar_date = new_keys.bar_date
+                and upper(raw_bars.what_to_show) = new_keys.what_to_show
+        -- Implied by the join; lets the scan skip the blocks of earlier dates (raw bars land
+        -- in date order).
+        where raw_bars.bar_date >= (select min(changed.bar_date) from new_keys as changed)
     ),
 {%- else -%}
-    restaged as (
-        select * from source
+    with restaged as (
+        select * from {{ source('raw', 'ib_bars') }}
     ),
 {%- endif %}
 

@@ -29,12 +29,24 @@ BLOCK_CELLS = 1 << 21  # rows per block: about 2 M cells (16 MB per float array)
 _LOW_BITS = np.int64(0x7FFF_FFFF_FFFF_FFFF)
 
 
+@njit(cache=True, nogil=True)
+def _fill_keys(values: np.ndarray, keys: np.ndarray) -> None:
+    floats = keys.view(np.float64)
+    for i in range(len(values)):
+        floats[i] = values[i] + 0.0  # + 0.0 turns -0.0 into 0.0
+        bits = keys[i]
+        keys[i] = bits ^ ((bits >> 63) & _LOW_BITS)
+
+
 def sort_keys(values: np.ndarray) -> np.ndarray:
     """int64 keys ordered like the float values, a positive NaN after every number: numpy
     sorts int64 rows with SIMD, float64 rows with NaNs several times slower. -0.0 and 0.0
-    get one key, as they compare equal."""
-    bits = (values + 0.0).view(np.int64)  # + 0.0 turns -0.0 into 0.0
-    return bits ^ ((bits >> 63) & _LOW_BITS)
+    get one key, as they compare equal. One compiled pass (numpy's steps cost ~4x: each
+    wrote a temporary the size of the input)."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    keys = np.empty(values.shape, np.int64)
+    _fill_keys(values.reshape(-1), keys.reshape(-1))
+    return keys
 
 
 def average_ranks(sorted_keys: np.ndarray, count: np.ndarray) -> np.ndarray:

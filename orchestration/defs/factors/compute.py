@@ -163,9 +163,11 @@ def stock_panel(inputs: FactorInputs, start: date, end: date,
             computed = dict(zip(("technical", "fundamental"), frames, strict=False))
             frames.append(stock_series(replace(part, computed=computed), start))
         kept = rows.filter(in_window)
-        at = (np.searchsorted(session_days, kept["date"].to_physical().to_numpy()),
-              kept["symbol"].replace_strict(column_of, return_dtype=pl.Int64).to_numpy())
-        has_bar[at] = True
+        # Flat positions in a (session, symbol) plane: one index array per scatter is cheaper
+        # than a pair.
+        at = (np.searchsorted(session_days, kept["date"].to_physical().to_numpy()) * len(symbols)
+              + kept["symbol"].replace_strict(column_of, return_dtype=pl.Int64).to_numpy())
+        has_bar.reshape(-1)[at] = True
         filled: set[str] = set()
         for frame in frames:
             # Only the window's rows are converted (the warm-up rows' conversion was ~10% of
@@ -176,7 +178,7 @@ def stock_panel(inputs: FactorInputs, start: date, end: date,
                                  "in the bars' order")
             for name in frame.columns:
                 if name in columns and name not in filled:
-                    values[columns[name]][at] = _finite(frame, name)
+                    values[columns[name]].reshape(-1)[at] = _finite(frame, name)
                     filled.add(name)
         del frames, part, rows, needed, kept
     return StockPanel(dates=dates, symbols=pl.Series("symbol", symbols, pl.String),
@@ -332,9 +334,11 @@ class StockFactors:
                 if name in panel.columns:
                     raw[:, i] = panel.plane(name, first, stop)
                 elif cross is not None:
-                    raw[:, i] = _finite(cross, name).reshape(days, symbols)
+                    # The cross-source values are computed on every (session, symbol); the
+                    # panel's columns have values only where there is a bar already.
+                    np.copyto(raw[:, i], _finite(cross, name).reshape(days, symbols),
+                              where=panel.has_bar[first:stop])
             del cross
-            raw[~np.broadcast_to(panel.has_bar[first:stop, None], raw.shape)] = np.nan
             present = ~np.isnan(raw)
             counts = np.count_nonzero(present, axis=2)
             cross_section_scores(raw.reshape(-1, symbols), panel.sectors,

@@ -19,6 +19,10 @@ from factor_models.fundamental.fields import (
 from factor_models.inputs import FactorInputs
 
 KEY = ("date", "symbol")
+_SYMBOL = pl.col("symbol")
+_IN_ORDER = ((_SYMBOL.shift(1) < _SYMBOL)
+             | ((_SYMBOL.shift(1) == _SYMBOL) & (pl.col("date").shift(1) < pl.col("date")))
+             ).slice(1).all()
 
 
 def _selected(factors: Sequence[str] | None) -> list[Factor]:
@@ -65,7 +69,6 @@ def compute_fundamental(
         frame = frame.with_columns(market_cap().alias(MARKET_CAP))
         if all(f.name in frame.columns for f in ENTERPRISE_VALUE_FIELDS):
             frame = frame.with_columns(enterprise_value().alias(ENTERPRISE_VALUE))
-    return (
-        frame.select(*KEY, *(f.compute().cast(pl.Float64).alias(f.name) for f in selected))
-        .sort("symbol", "date")
-    )
+    frame = frame.select(*KEY, *(f.compute().cast(pl.Float64).alias(f.name) for f in selected))
+    # The rows are in the bars' order (`fields_on_dates`), usually sorted already.
+    return frame if frame.select(_IN_ORDER).item() else frame.sort("symbol", "date")

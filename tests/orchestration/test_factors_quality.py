@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from orchestration.defs.factors.checks import collapsed
+from orchestration.defs.factors.compute import _value_rows
 from orchestration.defs.factors.quality import (
     MIN_PAIRS,
     coverage,
@@ -162,3 +163,26 @@ def test_non_finite_scores_are_counted_per_factor_and_null_is_no_score():
                            "sector_z": [None, 0.1, 0.2, 0.3, float("-inf")],
                            "rank": [0.5, None, 0.2, 0.1, 0.9]})
     assert non_finite_scores(values) == {"b": 1, "c": 2}
+
+
+def test_value_rows_are_the_cells_with_a_value_in_order_with_their_infinite_scores_counted():
+    rng = np.random.default_rng(5)
+    shape = (3, 4, 6)  # sessions x factors x symbols
+    raw = rng.normal(size=shape)
+    raw[rng.random(shape) < 0.3] = np.nan
+    z, rank, sector_z = (rng.normal(size=shape) for _ in range(3))
+    sector_z[rng.random(shape) < 0.3] = np.nan
+    z[0, 1] = np.inf
+    rank[2, 3] = -np.inf
+    dates = pl.Series(DAYS[:3], dtype=pl.Date)
+    names = pl.Series(["a", "b", "c", "d"], dtype=pl.Enum(["a", "b", "c", "d"]))
+    tickers = pl.Series(SYMBOLS[:6], dtype=pl.Enum(SYMBOLS[:6]))
+    day, factor, symbol = np.nonzero(~np.isnan(raw))  # row-major: date, factor, symbol
+    values, bad = _value_rows(dates, names, tickers, len(day), raw, z, rank, sector_z)
+    expected = pl.DataFrame({
+        "date": dates.gather(day), "symbol": tickers.gather(symbol),
+        "factor": names.gather(factor), "raw": raw[day, factor, symbol],
+        **{name: pl.Series(score[day, factor, symbol], nan_to_null=True)
+           for name, score in (("z", z), ("rank", rank), ("sector_z", sector_z))}})
+    assert values.equals(expected)
+    assert bad == non_finite_scores(values) and set(bad) == {"b", "d"}

@@ -22,7 +22,6 @@ from orchestration.defs.factors.families import STOCK_FAMILIES
 from orchestration.defs.factors.loading import load_inputs, load_macro_inputs
 from orchestration.defs.factors.quality import (
     mean_correlations,
-    non_finite_scores,
     redundant_with,
 )
 from orchestration.defs.factors.views import view_name, wide_view_sql
@@ -132,7 +131,7 @@ def write_factor_values(wh: Warehouse, start: date, end: date,
                 lap("waiting_for_writes")
 
         for number, chunk in enumerate(stock.chunks()):
-            for factor, n in non_finite_scores(chunk.values).items():
+            for factor, n in chunk.non_finite.items():
                 bad_scores[factor] = bad_scores.get(factor, 0) + n
             lap("cross_sections")
             if number == 1:

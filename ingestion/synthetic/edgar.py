@@ -140,6 +140,7 @@ class CompanyEdgar:
         self.profile, self.prices, self.funds, self.filings, self.end = (
             profile, prices, funds, filings, end)
         self._sums: dict[int, dict[str, list[float]]] = {}
+        self._shares_cache: dict[float, list[float]] = {}
 
     # ----- submissions -------------------------------------------------------------------
     def submissions(self) -> list[dict]:
@@ -272,8 +273,8 @@ class CompanyEdgar:
         sums = self._prefix_sums(f.filed)
         starts, ends = self._iso_starts, self._iso_ends
         # shares of each quarter in the share units of the filing date (later splits applied)
-        shares = (funds.weighted_shares * self._split_factor(f.filed)
-                  / self._quarter_split).tolist()
+        shares = self._shares_in_units(self._split_factor(f.filed))
+        dilution = self._dilution
         # Each fact is a dict literal (keys in the SEC's order): merging a shared dict into
         # every one of ~1,800 facts a company was a third of the generation's time.
         for tag, unit, kind, key in self._tags(f.filed):
@@ -287,7 +288,7 @@ class CompanyEdgar:
                 for a, b in income:
                     per_share = (net[b + 1] - net[a]) / (sum(shares[a:b + 1]) / (b + 1 - a))
                     if key == "diluted":
-                        per_share /= funds.dilution[b]
+                        per_share /= dilution[b]
                     rows.append({"start": starts[a], "end": ends[b],
                                  "val": round(float(per_share), 2), "accn": accn, "fy": fy,
                                  "fp": fp, "form": form, "filed": filed})
@@ -323,17 +324,43 @@ class CompanyEdgar:
     def _quarter_split(self) -> np.ndarray:
         return np.array([self._split_factor(q.end) for q in self.funds.quarters])
 
+    # Per filing, numpy calls on single values cost more than the facts they serve: the
+    # lookups below use Python lists and dates (the same numbers, the same order of operations).
+    @cached_property
+    def _splits(self) -> list[tuple[date, float]]:
+        return [(s.day.item(), s.ratio) for s in self.prices.splits]
+
+    @cached_property
+    def _price_days(self) -> list[date]:
+        return self.prices.dates.tolist()
+
+    @cached_property
+    def _share_counts(self) -> list[float]:
+        return self.prices.shares.tolist()
+
+    @cached_property
+    def _dilution(self) -> list[float]:
+        return self.funds.dilution.tolist()
+
     def _split_factor(self, day: date) -> float:
         """Product of split ratios effective on or before ``day``."""
         out = 1.0
-        for s in self.prices.splits:
-            if s.day <= np.datetime64(day):
-                out *= s.ratio
+        for split_day, ratio in self._splits:
+            if split_day <= day:
+                out *= ratio
         return out
 
+    def _shares_in_units(self, factor: float) -> list[float]:
+        """Average shares of each quarter in the share units after splits of ``factor``."""
+        cached = self._shares_cache.get(factor)
+        if cached is None:
+            cached = self._shares_cache[factor] = (self.funds.weighted_shares * factor
+                                                   / self._quarter_split).tolist()
+        return cached
+
     def _shares_on(self, day: date) -> float:
-        i = int(np.searchsorted(self.prices.dates, np.datetime64(day), side="right")) - 1
-        return self.prices.shares[max(i, 0)] * (0.85 if i < 0 and self.profile.is_ipo else 1.0)
+        i = bisect_right(self._price_days, day) - 1
+        return self._share_counts[max(i, 0)] * (0.85 if i < 0 and self.profile.is_ipo else 1.0)
 
 
 def _usd(value: float) -> int:

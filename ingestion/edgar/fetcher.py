@@ -47,7 +47,6 @@ def _check_cik(payload: Payload, expected: str) -> None:
 class _Read:
     """One company's payloads, read and checked, before the vectorised validation."""
 
-    cik: int
     facts: FlatFacts | None
     submissions: Submissions | None
     tickers: Batch
@@ -64,7 +63,7 @@ def _read(client: EdgarClient, key: str | int, start: date | None, end: date | N
         _check_cik(payload, cik)
     submissions = read_submissions(pages) if pages else None
     return _Read(
-        int(cik), flatten_facts(facts, facts.origin) if facts is not None else None, submissions,
+        flatten_facts(facts, facts.origin) if facts is not None else None, submissions,
         # The synthetic universe has no ticker map: its submissions carry the tickers.
         tickers_batch(client.company_tickers() if hasattr(client, "company_tickers") else None,
                       int(cik)))
@@ -76,6 +75,8 @@ def fetch_many(client: EdgarClient, keys: Iterable[str | int], start: date | Non
     vectorised pass each: per company, the passes cost more in fixed overhead (~10 ms) than in
     work. Each company gets its own batches (its own audit rows) or the PayloadError its
     payloads raised."""
+    window = CompanyQuery(cik=1, start=start, end=end)  # checked and typed as fetch's query
+    start, end = window.start, window.end
     read: list[tuple[str | int, _Read | PayloadError]] = []
     for key in keys:
         try:

@@ -2,16 +2,21 @@
 
 The SEC's field names (``accn``, ``fy``, ``acceptanceDateTime``...) stop here. Facts are
 flattened into columns in one pass and validated with polars expressions, so a company's
-companyfacts (tens of thousands of fact versions) costs milliseconds.
+companyfacts (tens of thousands of fact versions) costs milliseconds. ``facts_batches`` and
+``submissions_batches_many`` validate many companies in one pass (``_part`` numbers them), as
+``fetch_many`` does: each polars expression has a fixed cost that one pass per company of a
+synthetic universe (~1,800 facts each) paid a thousand times.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from ingestion.batch import Batch, PayloadError, Rejected
@@ -61,8 +66,21 @@ def _unparsable(field: str) -> pl.Expr:
     return pl.format("unparsable date in '{}': {}", pl.lit(field), pl.col(f"_raw_{field}"))
 
 
-def _flatten_facts(facts: Any, origin: str | None) -> tuple[dict[str, list], list[Any]]:
-    """Every fact entry as columns, with its taxonomy, concept and unit; plus the raw entries."""
+@dataclass(frozen=True)
+class FlatFacts:
+    """One companyfacts body flattened (``flatten_facts``): its entries as columns."""
+
+    cik: int
+    origin: str | None
+    columns: dict[str, list]  # taxonomy, concept, unit, the _FACT_FIELDS, _is_object, _is_number
+    entries: list[Any]  # the raw fact entries, for the quarantine
+
+
+def flatten_facts(payload: Mapping[str, Any], origin: str | None = None) -> FlatFacts:
+    """Every fact entry of a companyfacts body as columns, with its taxonomy, concept and unit;
+    a body whose structure is broken raises ``PayloadError``."""
+    cik = payload_cik(payload, origin)
+    facts = payload.get("facts", {})
     if not isinstance(facts, Mapping):
         raise PayloadError(f"{origin}: 'facts' is not an object")
     taxonomies: list[str] = []
@@ -90,47 +108,91 @@ def _flatten_facts(facts: Any, origin: str | None) -> tuple[dict[str, list], lis
     columns |= {field: [d.get(field) for d in dicts] for field in _FACT_FIELDS}
     columns["_is_object"] = [isinstance(e, dict) for e in entries]
     columns["_is_number"] = [type(v) is int or type(v) is float for v in columns["val"]]
-    return columns, entries
+    return FlatFacts(cik, origin, columns, entries)
+
+
+def _stacked(parts: Sequence[dict[str, list]], name: str) -> list:
+    """Column ``name`` of every part, end to end."""
+    return list(chain.from_iterable(part[name] for part in parts))
+
+
+def _part_columns(sizes: Sequence[int], ciks: Sequence[int]) -> dict[str, pl.Series]:
+    """``_part`` (which company a row is from) and ``cik`` for companies of ``sizes`` rows."""
+    parts = np.repeat(np.arange(len(sizes), dtype=np.int32), sizes)
+    return {"_part": pl.Series(parts),
+            "cik": pl.Series(np.asarray(ciks, dtype=np.int64)[parts] if len(sizes) else [],
+                             dtype=pl.Int64)}
+
+
+def _split(rows: pl.DataFrame, parts: int) -> list[pl.DataFrame]:
+    """``rows`` cut by ``_part`` (0 .. parts - 1, empty frames included), without ``_part``."""
+    found = rows.partition_by("_part", as_dict=True, maintain_order=True, include_key=False)
+    empty = rows.drop("_part").clear()
+    return [found.get((part,), empty) for part in range(parts)]
+
+
+def _raw_text(frame: pl.DataFrame, values: list, where: pl.Expr) -> pl.Series:
+    """The repr of ``values`` (None: null) in the rows of ``frame`` where ``where`` holds, null
+    in the others."""
+    text: list[str | None] = [None] * frame.height
+    for i in frame.select(pl.arg_where(where.fill_null(False))).to_series().to_list():
+        if values[i] is not None:
+            text[i] = repr(values[i])
+    return pl.Series(text, dtype=pl.String)
 
 
 def facts_batch(payload: Mapping[str, Any], origin: str | None = None,
                 start: date | None = None, end: date | None = None) -> Batch:
     """``edgar_facts``: every version of every fact in a companyfacts body filed in [start, end]."""
-    cik = payload_cik(payload, origin)
-    columns, entries = _flatten_facts(payload.get("facts", {}), origin)
-    val, fy = columns["val"], columns["fy"]
+    return facts_batches([flatten_facts(payload, origin)], start, end)[0]
+
+
+def facts_batches(companies: Sequence[FlatFacts], start: date | None = None,
+                  end: date | None = None) -> list[Batch]:
+    """``facts_batch`` of each company, validated in one vectorised pass: per company, the
+    polars expressions cost more in fixed overhead (~8 ms) than in work (~1,800 facts)."""
+    columns = [c.columns for c in companies]
+    entries = list(chain.from_iterable(c.entries for c in companies))
+    val, fy = _stacked(columns, "val"), _stacked(columns, "fy")
+    is_number = _stacked(columns, "_is_number")
 
     def text(field: str) -> pl.Series:
-        return pl.Series(columns[field], dtype=pl.String, strict=False)
+        return pl.Series(_stacked(columns, field), dtype=pl.String, strict=False)
 
     frame = pl.DataFrame({
+        **_part_columns([len(c.entries) for c in companies], [c.cik for c in companies]),
         "taxonomy": text("taxonomy"),
         "concept": text("concept"),
         "unit": text("unit"),
         "_raw_start": text("start"),
         "_raw_end": text("end"),
         "_raw_filed": text("filed"),
-        "_raw_val": pl.Series([None if v is None else repr(v) for v in val], dtype=pl.String),
-        "value": pl.Series([v if ok else None for v, ok in zip(val, columns["_is_number"],
-                                                                strict=True)],
+        "_has_val": pl.Series([v is not None for v in val], dtype=pl.Boolean),
+        "value": pl.Series([v if ok else None for v, ok in zip(val, is_number, strict=True)],
                            dtype=pl.Float64, strict=False),
-        "_is_number": pl.Series(columns["_is_number"], dtype=pl.Boolean),
-        "_is_object": pl.Series(columns["_is_object"], dtype=pl.Boolean),
+        "_is_number": pl.Series(is_number, dtype=pl.Boolean),
+        "_is_object": pl.Series(_stacked(columns, "_is_object"), dtype=pl.Boolean),
         "accession_number": text("accn"),
-        "_raw_fy": pl.Series([None if v is None else repr(v) for v in fy], dtype=pl.String),
         "fiscal_year": pl.Series([v if type(v) is int else None for v in fy], dtype=pl.Int64),
         "fiscal_period": text("fp"),
         "form": text("form"),
         "frame": text("frame"),
-    }).with_row_index("_row").with_columns(
+    })
+    frame = frame.with_row_index("_row").with_columns(
         period_start=pl.col("_raw_start").str.to_date(_DATE, strict=False),
         period_end=pl.col("_raw_end").str.to_date(_DATE, strict=False),
         filed=pl.col("_raw_filed").str.to_date(_DATE, strict=False),
+        # Only a reason shows the raw val or fy, and only where it is not a finite number or
+        # not an integer: the repr of every value cost a quarter of this pass.
+        _raw_val=_raw_text(frame, val, ~pl.col("_is_number") | ~pl.col("value").is_finite()),
+        _raw_fy=_raw_text(frame, fy, pl.col("fiscal_year").is_null()),
     )
     key = [c for c in EDGAR_FACTS.key if c != "cik"]
     checks = [
         (~pl.col("_is_object"), pl.lit("fact is not a JSON object")),
-        *((pl.col(f"_raw_{f}").is_null(), _missing(f)) for f in ("end", "val", "filed")),
+        (pl.col("_raw_end").is_null(), _missing("end")),
+        (~pl.col("_has_val"), _missing("val")),
+        (pl.col("_raw_filed").is_null(), _missing("filed")),
         (pl.col("accession_number").is_null() | (pl.col("accession_number") == ""),
          _missing("accn")),
         (~pl.col("_is_number"), pl.format("non-numeric value {}", pl.col("_raw_val"))),
@@ -146,65 +208,79 @@ def facts_batch(payload: Mapping[str, Any], origin: str | None = None,
     frame = frame.filter(pl.col("_reason").is_not_null() | _in_window("filed", start, end))
     frame = _reject_conflicting_duplicates(frame, key)
     rows = frame.filter(pl.col("_reason").is_null()).with_columns(
-        cik=pl.lit(cik, pl.Int64),
         available_at=(pl.col("filed") + pl.duration(days=1)).cast(pl.Datetime("us")),
-    )
+    ).select("_part", *EDGAR_FACTS.polars_schema.names())
+    rejected: list[list[Rejected]] = [[] for _ in companies]
     bad = frame.filter(pl.col("_reason").is_not_null())
-    rejected = [
-        Rejected(
+    for r in bad.select("_part", "_row", "_reason", "cik", "taxonomy", "concept", "unit",
+                        "accession_number", "_raw_start", "_raw_end").iter_rows(named=True):
+        rejected[r["_part"]].append(Rejected(
             source=SOURCE, entity=EDGAR_FACTS.name,
-            record_key="/".join(str(p) for p in (cik, r["taxonomy"], r["concept"], r["unit"],
-                                                 r["accession_number"], r["_raw_start"],
-                                                 r["_raw_end"])),
+            record_key="/".join(str(p) for p in (r["cik"], r["taxonomy"], r["concept"],
+                                                 r["unit"], r["accession_number"],
+                                                 r["_raw_start"], r["_raw_end"])),
             reason=r["_reason"],
             payload={"taxonomy": r["taxonomy"], "concept": r["concept"], "unit": r["unit"],
                      "fact": entries[r["_row"]]},
-            file=origin,
-        )
-        for r in bad.select("_row", "_reason", "taxonomy", "concept", "unit",
-                            "accession_number", "_raw_start", "_raw_end").iter_rows(named=True)
-    ]
-    return Batch(EDGAR_FACTS.name, rows.select(EDGAR_FACTS.polars_schema.names()), rejected)
+            file=companies[r["_part"]].origin,
+        ))
+    return [Batch(EDGAR_FACTS.name, part, part_rejected)
+            for part, part_rejected in zip(_split(rows, len(companies)), rejected, strict=True)]
 
 
 def _reject_conflicting_duplicates(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
-    """Drop exact repeats of a valid record; reject later valid records that reuse its key."""
+    """Drop exact repeats of a valid record; reject later valid records that reuse its key
+    (within each company: ``_part``)."""
     valid = frame.filter(pl.col("_reason").is_null())
     invalid = frame.filter(pl.col("_reason").is_not_null())
     values = [c for c in frame.columns if not c.startswith("_")]
-    valid = valid.unique(subset=values, keep="first", maintain_order=True).with_columns(
-        _reason=pl.when(~pl.struct(key).is_first_distinct())
+    valid = valid.unique(subset=["_part", *values], keep="first", maintain_order=True
+                         ).with_columns(
+        _reason=pl.when(~pl.struct("_part", *key).is_first_distinct())
         .then(pl.lit("conflicting duplicate of the natural key " + ", ".join(key)))
     )
     return pl.concat([valid, invalid]).sort("_row")
 
 
-def _filing_columns(pages: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
-    """Recent filings of the main payload and of every paging file, stacked, as ``_raw_*``."""
-    parts = []
+def filing_columns(pages: Sequence[Mapping[str, Any]]) -> dict[str, list]:
+    """Recent filings of the main payload and of every paging file, stacked, as ``_raw_*``
+    lists plus ``_origin``; a page lacking a column raises ``PayloadError``."""
+    columns: dict[str, list] = {f"_raw_{f}": [] for f in _FILING_FIELDS} | {"_origin": []}
     for page in pages:
         origin = getattr(page, "origin", None)
-        columns = page["filings"]["recent"] if "filings" in page else page
-        missing = [f for f in _REQUIRED_FILING_FIELDS if f not in columns]
+        recent = page["filings"]["recent"] if "filings" in page else page
+        missing = [f for f in _REQUIRED_FILING_FIELDS if f not in recent]
         if missing:
             raise PayloadError(f"{origin}: filings lack column(s) {', '.join(missing)}")
-        n = len(columns["accessionNumber"])
-        part: dict[str, pl.Series] = {}
+        n = len(recent["accessionNumber"])
         for sec_name in _FILING_FIELDS:
-            values = columns.get(sec_name, [None] * n)
+            values = recent.get(sec_name, [None] * n)
             if not isinstance(values, list) or len(values) != n:
                 raise PayloadError(f"{origin}: filings column {sec_name!r} does not have "
                                    f"{n} entries like 'accessionNumber'")
-            dtype = pl.Int64 if sec_name == "isXBRL" else pl.String
-            part[f"_raw_{sec_name}"] = pl.Series(values, dtype=dtype, strict=False)
-        part["_origin"] = pl.Series([origin] * n, dtype=pl.String)
-        parts.append(pl.DataFrame(part))
-    if not parts:
+            columns[f"_raw_{sec_name}"] += values
+        columns["_origin"] += [origin] * n
+    return columns
+
+
+@dataclass(frozen=True)
+class Submissions:
+    """One company's submissions pages with their filings as columns (``read_submissions``)."""
+
+    cik: int
+    pages: Sequence[Mapping[str, Any]]
+    columns: dict[str, list]
+
+
+def read_submissions(pages: Sequence[Mapping[str, Any]]) -> Submissions:
+    """The company's CIK and filing columns; a broken payload raises ``PayloadError``."""
+    if not pages:
         raise PayloadError("no submissions payload given")
-    return pl.concat(parts).with_row_index("_row")
+    cik = payload_cik(pages[0], getattr(pages[0], "origin", None))
+    return Submissions(cik, pages, filing_columns(pages))
 
 
-def _parsed_filings(pages: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+def _parsed_filings(companies: Sequence[Submissions]) -> pl.DataFrame:
     """Filings with typed columns and ``_reason`` set where a row fails validation."""
     def raw(name: str) -> pl.Expr:
         return pl.col(f"_raw_{name}")
@@ -212,7 +288,15 @@ def _parsed_filings(pages: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     def blank(name: str) -> pl.Expr:
         return raw(name).is_null() | (raw(name).str.strip_chars() == "")
 
-    parsed = _filing_columns(pages).with_columns(
+    columns = [c.columns for c in companies]
+    stacked = {f"_raw_{f}": pl.Series(_stacked(columns, f"_raw_{f}"),
+                                      dtype=pl.Int64 if f == "isXBRL" else pl.String,
+                                      strict=False) for f in _FILING_FIELDS}
+    parsed = pl.DataFrame({
+        **_part_columns([len(c["_origin"]) for c in columns], [c.cik for c in companies]),
+        **stacked,
+        "_origin": pl.Series(_stacked(columns, "_origin"), dtype=pl.String),
+    }).with_row_index("_row").with_columns(
         accession_number=raw("accessionNumber").replace("", None),
         form=raw("form").replace("", None),
         filing_date=raw("filingDate").str.to_date(_DATE, strict=False),
@@ -243,33 +327,51 @@ def _parsed_filings(pages: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
 def submissions_batches(pages: Sequence[Mapping[str, Any]], start: date | None = None,
                         end: date | None = None) -> tuple[Batch, Batch]:
     """``filings_batch`` and ``companies_batch`` of the same pages, parsing the filings once."""
-    parsed = _parsed_filings(pages)
-    return filings_batch(pages, start, end, parsed), companies_batch(pages, parsed)
+    (filings, company), = submissions_batches_many([read_submissions(pages)], start, end)
+    return filings, company
+
+
+def submissions_batches_many(companies: Sequence[Submissions], start: date | None = None,
+                             end: date | None = None) -> list[tuple[Batch, Batch]]:
+    """``submissions_batches`` of each company, the filings of all of them parsed in one
+    vectorised pass (as ``facts_batches``)."""
+    parsed = _parsed_filings(companies)
+    filings = _filings_batches(companies, parsed, start, end)
+    dated = dict(parsed.filter(pl.col("_reason").is_null()).group_by("_part")
+                 .agg(pl.col("accepted_at").max()).iter_rows())
+    return [(part_filings, _company_batch(company.pages, dated.get(part)))
+            for part, (company, part_filings) in enumerate(zip(companies, filings, strict=True))]
 
 
 def filings_batch(pages: Sequence[Mapping[str, Any]], start: date | None = None,
-                  end: date | None = None, parsed: pl.DataFrame | None = None) -> Batch:
+                  end: date | None = None) -> Batch:
     """``edgar_filings``: recent and paging filings of one company, filed in [start, end]."""
-    cik = payload_cik(pages[0], getattr(pages[0], "origin", None))
-    frame = _parsed_filings(pages) if parsed is None else parsed
-    frame = frame.filter(pl.col("_reason").is_not_null()
-                         | _in_window("filing_date", start, end))
+    return submissions_batches(pages, start, end)[0]
+
+
+def _filings_batches(companies: Sequence[Submissions], parsed: pl.DataFrame,
+                     start: date | None, end: date | None) -> list[Batch]:
+    frame = parsed.filter(pl.col("_reason").is_not_null()
+                          | _in_window("filing_date", start, end))
     frame = _reject_conflicting_duplicates(frame, ["accession_number"])
     rows = frame.filter(pl.col("_reason").is_null()).with_columns(
-        cik=pl.lit(cik, pl.Int64), available_at=pl.col("accepted_at"))
+        available_at=pl.col("accepted_at")).select("_part", *EDGAR_FILINGS.polars_schema.names())
     raw_names = [f"_raw_{f}" for f in _FILING_FIELDS]
-    rejected = [
-        Rejected(source=SOURCE, entity=EDGAR_FILINGS.name,
-                 record_key=f"{cik}/{r['_raw_accessionNumber']}", reason=r["_reason"],
-                 payload={name.removeprefix("_raw_"): r[name] for name in raw_names},
-                 file=r["_origin"])
-        for r in frame.filter(pl.col("_reason").is_not_null()).iter_rows(named=True)
-    ] + [
-        Rejected(SOURCE, EDGAR_FILINGS.name, f"{cik}/{name}", "missing paging file",
-                 {"name": name, "error": error}, getattr(pages[0], "origin", None))
-        for name, error in getattr(pages[0], "missing_pages", {}).items()
-    ]
-    return Batch(EDGAR_FILINGS.name, rows.select(EDGAR_FILINGS.polars_schema.names()), rejected)
+    rejected: list[list[Rejected]] = [[] for _ in companies]
+    for r in frame.filter(pl.col("_reason").is_not_null()).iter_rows(named=True):
+        rejected[r["_part"]].append(
+            Rejected(source=SOURCE, entity=EDGAR_FILINGS.name,
+                     record_key=f"{r['cik']}/{r['_raw_accessionNumber']}", reason=r["_reason"],
+                     payload={name.removeprefix("_raw_"): r[name] for name in raw_names},
+                     file=r["_origin"]))
+    for company, part_rejected in zip(companies, rejected, strict=True):
+        main = company.pages[0]
+        part_rejected += [
+            Rejected(SOURCE, EDGAR_FILINGS.name, f"{company.cik}/{name}", "missing paging file",
+                     {"name": name, "error": error}, getattr(main, "origin", None))
+            for name, error in getattr(main, "missing_pages", {}).items()]
+    return [Batch(EDGAR_FILINGS.name, part, part_rejected)
+            for part, part_rejected in zip(_split(rows, len(companies)), rejected, strict=True)]
 
 
 def _text(value: Any) -> str | None:
@@ -282,9 +384,13 @@ def _joined(values: Any) -> str | None:
     return ",".join("" if v is None else str(v) for v in values)
 
 
-def companies_batch(pages: Sequence[Mapping[str, Any]], parsed: pl.DataFrame | None = None
-                    ) -> Batch:
+def companies_batch(pages: Sequence[Mapping[str, Any]]) -> Batch:
     """``edgar_companies``: the company as described by its submissions payload."""
+    return submissions_batches(pages)[1]
+
+
+def _company_batch(pages: Sequence[Mapping[str, Any]], available_at: Any) -> Batch:
+    """``companies_batch`` of pages whose latest valid acceptance time is ``available_at``."""
     main = pages[0]
     origin = getattr(main, "origin", None)
     cik = payload_cik(main, origin)
@@ -298,8 +404,7 @@ def companies_batch(pages: Sequence[Mapping[str, Any]], parsed: pl.DataFrame | N
         "sic_description": _text(main.get("sicDescription")),
         "fiscal_year_end": _text(main.get("fiscalYearEnd")),
         "state_of_incorporation": _text(main.get("stateOfIncorporation")),
-        "available_at": (_parsed_filings(pages) if parsed is None else parsed)
-        .filter(pl.col("_reason").is_null())["accepted_at"].max(),
+        "available_at": available_at,
     }
     reason = ("missing field 'name'" if row["name"] is None else
               "no valid filing to date the company metadata" if row["available_at"] is None

@@ -78,12 +78,12 @@ def _with_accessions(profile: CompanyProfile, drafts: list, rng: np.random.Gener
     """Accession numbers ``CIK-YY-NNNNNN`` numbered by filing order within each year."""
     drafts.sort(key=lambda d: (d[1], d[0]))
     counters: dict[int, int] = {}
-    ticker = profile.symbol.lower()
+    ticker, cik10 = profile.symbol.lower(), profile.cik10
     out = []
     accepted = acceptance_times([d[1] for d in drafts], rng)
     for (form, filed, report, items, quarter), accepted_at in zip(drafts, accepted, strict=True):
         counters[filed.year] = counters.get(filed.year, 0) + 1
-        accession = f"{profile.cik10}-{filed.year % 100:02d}-{counters[filed.year]:06d}"
+        accession = f"{cik10}-{filed.year % 100:02d}-{counters[filed.year]:06d}"
         if form in ("10-Q", "10-K"):
             document = f"{ticker}-{report:%Y%m%d}.htm"
         elif form == "4":

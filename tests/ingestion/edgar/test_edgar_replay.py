@@ -9,7 +9,7 @@ import pytest
 from edgar_fixtures import FIXTURES, read_fixture
 
 from ingestion.batch import EmptyResultError, PayloadError
-from ingestion.edgar import SOURCE, ReplayClient, fetch, latest_accession
+from ingestion.edgar import SOURCE, ReplayClient, fetch, fetch_many, latest_accession
 from ingestion.raw_schema import RAW_TABLES
 
 
@@ -186,3 +186,29 @@ def test_ticker_map_rows_for_the_company_dated_by_the_recording(replay):
     tickers = by_table(fetch(replay, 320193))["edgar_tickers"].rows
     assert tickers.select("cik", "ticker", "title").rows() == [(320193, "AAPL", "Apple Inc.")]
     assert tickers["available_at"].to_list() == [datetime(2024, 5, 31)]
+
+
+def test_fetch_many_gives_each_company_what_fetch_gives_it(tmp_path):
+    # Apple, Tesla (a paging file) and Carbo, validated together; 1997711's companyfacts holds
+    # another company's CIK (unreadable); 789019 (not recorded) is an empty result.
+    shutil.copytree(FIXTURES, tmp_path, dirs_exist_ok=True)
+    shutil.copy(FIXTURES / "companyfacts/CIK0000320193.json.gz",
+                tmp_path / "companyfacts/CIK0001997711.json.gz")
+    client = ReplayClient(tmp_path)
+    keys = client.keys()
+    assert "0001997711" in keys and len(keys) > 3
+    many = dict(fetch_many(client, keys, start=date(2019, 1, 1)))
+    assert list(many) == keys
+    for key in keys:
+        try:
+            alone = fetch(client, key, start=date(2019, 1, 1))
+        except PayloadError as exc:
+            assert isinstance(many[key], PayloadError) and str(many[key]) == str(exc), key
+            continue
+        assert [b.table for b in many[key]] == [b.table for b in alone], key
+        for batch, single in zip(many[key], alone, strict=True):
+            assert batch.rows.equals(single.rows), (key, batch.table)
+            assert batch.rejected == single.rejected, (key, batch.table)
+    assert isinstance(many["0001997711"], PayloadError)
+    with pytest.raises(EmptyResultError):
+        fetch_many(client, ["0000789019"])

@@ -11,7 +11,15 @@ from edgar_fixtures import read_fixture
 
 from ingestion.batch import PayloadError
 from ingestion.edgar.clients import Payload
-from ingestion.edgar.transform import companies_batch, facts_batch, filings_batch
+from ingestion.edgar.transform import (
+    companies_batch,
+    facts_batch,
+    facts_batches,
+    filings_batch,
+    flatten_facts,
+    read_submissions,
+    submissions_batches_many,
+)
 
 APPLE_FACTS = "companyfacts/CIK0000320193.json.gz"
 ORIGIN = "recorded/CIK0000320193.json"
@@ -91,6 +99,21 @@ def test_exact_repeat_is_dropped_and_conflicting_repeat_rejected(apple_facts):
     assert batch.rejected[0].payload["fact"]["val"] == 1.0
 
 
+def test_companies_validated_together_keep_their_own_rows_and_rejects(apple_facts):
+    # The same facts under another CIK are not duplicates of Apple's; its bad fact is its own.
+    other = copy.deepcopy(apple_facts)
+    other["cik"] = 1
+    fy2017_revenue(other)["val"] = "n/a"
+    apple, second = facts_batches([flatten_facts(apple_facts, ORIGIN),
+                                   flatten_facts(other, "other.json")])
+    assert apple.rows.height == 24_579 and apple.rejected == []
+    assert apple.rows.equals(facts_batch(apple_facts, ORIGIN).rows)
+    assert second.rows.height == 24_579 - 1 and second.rows["cik"].unique().to_list() == [1]
+    [bad] = second.rejected
+    assert (bad.file, bad.reason) == ("other.json", "non-numeric value 'n/a'")
+    assert bad.record_key.startswith(f"1/us-gaap/{REVENUE}/USD/0000320193-19-000119/")
+
+
 def test_broken_structure_is_a_payload_error(apple_facts):
     payload = copy.deepcopy(apple_facts)
     payload["facts"]["us-gaap"][REVENUE] = {"label": "no units"}
@@ -125,6 +148,22 @@ def test_bad_filing_rows_are_quarantined_with_their_file():
     assert any(r.record_key == f"1009672/{rejected_accession}"
                and r.payload["acceptanceDateTime"] == "2003-12-08 16:00"
                for r in batch.rejected)
+
+
+def test_filings_of_many_companies_are_validated_apart():
+    main, page = submissions_pages()
+    other_main, other_page = copy.deepcopy(main), copy.deepcopy(page)
+    other_main["cik"] = "0000000001"
+    other_page["filingDate"][1] = ""
+    (filings, company), (other_filings, other_company) = submissions_batches_many(
+        [read_submissions([main, page]), read_submissions([other_main, other_page])])
+    assert filings.rows.height == 1205 and filings.rejected == []
+    assert filings.rows.equals(filings_batch([main, page]).rows)
+    assert other_filings.rows.height == 1205 - 1
+    assert [(r.record_key.split("/")[0], r.reason) for r in other_filings.rejected] == [
+        ("1", "missing field 'filingDate'")]
+    assert company.rows["cik"].to_list() == [1009672]
+    assert other_company.rows["cik"].to_list() == [1]
 
 
 def test_ragged_filing_columns_are_a_payload_error():

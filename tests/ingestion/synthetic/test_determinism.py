@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from ingestion.synthetic import SyntheticUniverse
+
+# SHA-256 of every EDGAR payload of the shared 40-company universe (seed 11: splits, restatements,
+# an IPO, delistings, a paging file), as JSON in key order. The generator is tuned for speed;
+# it must keep giving these bytes. Change the digest only with an intended change of the data.
+EDGAR_DIGEST = "2716270ec6a8f6020d6f094c353f6ee020c25f88befc083af83dd496163516d0"
 
 
 def _dump(payload) -> str:
@@ -52,3 +58,13 @@ def test_another_seed_gives_other_data():
     b = SyntheticUniverse(symbols=3, years=2, seed=2).ibkr_client()
     assert a.keys() == b.keys()  # identities come from the index, paths from the seed
     assert a.bars(a.keys()[0], "TRADES") != b.bars(b.keys()[0], "TRADES")
+
+
+def test_edgar_payloads_are_the_pinned_bytes(universe):
+    client = universe.edgar_client()
+    ciks = client.keys()
+    digest = hashlib.sha256()
+    for cik in ciks:
+        digest.update(json.dumps(client.company_facts(cik)).encode())
+        digest.update(json.dumps(client.submissions(cik)).encode())
+    assert digest.hexdigest() == EDGAR_DIGEST

@@ -59,6 +59,12 @@ def query(settings: Settings, sql: str) -> pl.DataFrame:
         return warehouse.query(sql)
 
 
+def ordered_tables(settings: Settings, tables: dict[str, str]) -> dict[str, pl.DataFrame]:
+    """Every row of each table, ordered by its key columns (``tables``: name -> ORDER BY),
+    to compare two builds."""
+    return {t: query(settings, f"select * from {t} order by {keys}") for t, keys in tables.items()}
+
+
 def land_sample(settings: Settings) -> None:
     with connect(settings) as warehouse:
         ensure_raw_schema(warehouse)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import query, run_dbt
+from conftest import ordered_tables, query, run_dbt
 from dbt_raw_data import fred_batches, ibkr_sample_batches
 from polars.testing import assert_frame_equal
 
@@ -48,10 +48,6 @@ def _bars(first: bool) -> list[Batch]:
 def _recompute(settings: Settings) -> tuple[date, date | None]:
     return query(settings, "select horizon_date, recompute_from "
                            "from intermediate.int_macro__recompute").row(0)
-
-
-def _tables(settings: Settings) -> dict[str, pl.DataFrame]:
-    return {t: query(settings, f"select * from {t} order by {keys}") for t, keys in TABLES.items()}
 
 
 @pytest.mark.parametrize("backend", ["duckdb", pytest.param("postgres",
@@ -101,11 +97,11 @@ def _check_incremental_equals_full(settings: Settings, target: Path) -> None:
     assert _build_after(settings, target, {"fred-5": reclassified})[1] == date(1990, 2, 7)
     assert query(settings, f"select distinct frequency from marts.fct_macro_asof "
                            f"where series_id = '{RECLASSIFIED}'").item() == "Quarterly"
-    incremental = _tables(settings)
+    incremental = ordered_tables(settings, TABLES)
 
     run_dbt(settings, [*BUILD, "--full-refresh"], target)
     assert _recompute(settings)[1] is None
-    full = _tables(settings)
+    full = ordered_tables(settings, TABLES)
     for table in TABLES:
         assert incremental[table].height > 0, table
         try:

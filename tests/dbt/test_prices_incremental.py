@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import query, run_dbt
+from conftest import ordered_tables, query, run_dbt
 from dbt_raw_data import BAD_BARS_SYMBOL, aapl_batches, bad_bar_batches, ibkr_sample_batches
 from polars.testing import assert_frame_equal
 
@@ -70,10 +70,6 @@ def _recompute(settings: Settings) -> dict[str, date | None]:
                                 "from intermediate.int_prices__recompute").rows())
 
 
-def _tables(settings: Settings) -> dict[str, pl.DataFrame]:
-    return {t: query(settings, f"select * from {t} order by {keys}") for t, keys in TABLES.items()}
-
-
 @pytest.mark.parametrize("backend", ["duckdb", pytest.param("postgres",
                                                            marks=pytest.mark.postgres)])
 def test_incremental_prices_equal_a_full_refresh(backend: str, tmp_path: Path):
@@ -111,7 +107,7 @@ def _check_incremental_equals_full(settings: Settings, target: Path) -> None:
     assert third["GOOGL"] == date(2025, 12, 29)
     assert query(settings, "select count(*) as n from intermediate.int_prices__processed_loads"
                  )["n"][0] == 4
-    incremental = _tables(settings)
+    incremental = ordered_tables(settings, TABLES)
     symbol, day = CORRECTED
     corrected = _corrected_bar(batches).rows["close"][0]
     assert query(settings, f"select raw_close from marts.fct_prices_daily where symbol = "
@@ -119,7 +115,7 @@ def _check_incremental_equals_full(settings: Settings, target: Path) -> None:
 
     run_dbt(settings, [*BUILD, "--full-refresh"], target)
     assert set(_recompute(settings).values()) == {None}
-    full = _tables(settings)
+    full = ordered_tables(settings, TABLES)
     for table in TABLES:
         assert incremental[table].height > 0, table
         try:

@@ -11,6 +11,7 @@ import pytest
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner
 from dbt_raw_data import all_batches
+from polars.testing import assert_frame_equal
 
 from factor_mart.settings import PROJECT_ROOT, Backend, Settings
 from factor_mart.warehouse import connect, ensure_raw_schema, land
@@ -64,6 +65,17 @@ def ordered_tables(settings: Settings, tables: dict[str, str]) -> dict[str, pl.D
     to compare two builds."""
     return {t: query(settings, f"select * from {t} order by {keys}") for t, keys in tables.items()}
 
+
+
+def assert_same_tables(incremental: dict[str, pl.DataFrame], full: dict[str, pl.DataFrame]
+                       ) -> None:
+    """Each table of an incremental build non-empty and exactly equal to the full refresh's."""
+    for table, rows in incremental.items():
+        assert rows.height > 0, table
+        try:
+            assert_frame_equal(rows, full[table], check_exact=True)
+        except AssertionError as error:
+            raise AssertionError(f"{table}: {error}") from None
 
 def land_sample(settings: Settings) -> None:
     with connect(settings) as warehouse:

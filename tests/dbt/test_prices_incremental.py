@@ -9,9 +9,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import ordered_tables, query, run_dbt
+from conftest import assert_same_tables, ordered_tables, query, run_dbt
 from dbt_raw_data import BAD_BARS_SYMBOL, aapl_batches, bad_bar_batches, ibkr_sample_batches
-from polars.testing import assert_frame_equal
 
 from factor_mart.settings import Settings
 from factor_mart.warehouse import connect, ensure_raw_schema, land
@@ -116,9 +115,4 @@ def _check_incremental_equals_full(settings: Settings, target: Path) -> None:
     run_dbt(settings, [*BUILD, "--full-refresh"], target)
     assert set(_recompute(settings).values()) == {None}
     full = ordered_tables(settings, TABLES)
-    for table in TABLES:
-        assert incremental[table].height > 0, table
-        try:
-            assert_frame_equal(incremental[table], full[table], check_exact=True)
-        except AssertionError as error:
-            raise AssertionError(f"{table}: {error}") from None
+    assert_same_tables(incremental, full)

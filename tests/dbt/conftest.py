@@ -77,6 +77,7 @@ def assert_same_tables(incremental: dict[str, pl.DataFrame], full: dict[str, pl.
         except AssertionError as error:
             raise AssertionError(f"{table}: {error}") from None
 
+
 def land_sample(settings: Settings) -> None:
     with connect(settings) as warehouse:
         ensure_raw_schema(warehouse)

@@ -511,9 +511,9 @@ def _part_of_row(table: str) -> str:
     """The part a row of `marts.<table>` belongs to: its year (e.g. 2024) before the table's
     newest year, its year and month (202512) in the newest year (SQL of both backends)."""
     column = SNAPSHOT_ORDER[table][0]
-    year = f"CAST(EXTRACT(YEAR FROM {column}) AS INTEGER)"
+    year = f"CAST(date_part('year', {column}) AS INTEGER)"
     return (f"CASE WHEN {year} < (SELECT max({year}) FROM marts.{table}) THEN {year} "
-            f"ELSE {year} * 100 + CAST(EXTRACT(MONTH FROM {column}) AS INTEGER) END")
+            f"ELSE {year} * 100 + CAST(date_part('month', {column}) AS INTEGER) END")
 
 
 def _part_filter(column: str, part: int | None) -> str:

@@ -552,22 +552,26 @@ def read_pointer(settings: Settings) -> MartVersion | None:
 # version holding that content, so a publish copies and indexes only the parts that changed: the
 # daily run its month instead of every row (46.9 M at 250 symbols x 10 years). Each part has a
 # CHECK constraint on its dates, so the planner reads only the parts a date filter can match
-# (constraint_exclusion covers UNION ALL views), and the indexes of the API's reads:
-# (date, factor) for a factor's cross-section on a date and its latest dates (`max(date)`
-# with or without a factor: a backward scan), (symbol, factor, date) for a symbol's history of
-# some factors.
+# (constraint_exclusion covers UNION ALL views), and the indexes of the API's reads. A part
+# keeps the factor stage's row order (date, symbol, factor: a symbol's values of a date are on
+# a page or two), so an index on (symbol, date) serves a symbol's history of some factors and
+# one on (date) a factor's cross-section on a date and the latest dates (`max(date)`, with or
+# without a factor: a backward scan). Against (symbol, factor, date) and (date, factor) they
+# take half the time to build (1.8 instead of 3.7 s for a year at 250 symbols: the text keys
+# of the first sorted every row; the date index's input is already in order); a
+# cross-section then reads its date's pages (~200 at 250 symbols) instead of ~10.
 PARTS_SCHEMA = "mart_parts"
-POSTGRES_INDEXES = {"fct_factor_values": ("date, factor", "symbol, factor, date")}
+POSTGRES_INDEXES = {"fct_factor_values": ("symbol, date", "date")}
 POSTGRES_INDEX_MEMORY = "512MB"
 # The text columns of a part are copied with byte-order collation: the database's (C.UTF-8
-# here) compares through strcoll, without abbreviated keys, and sorting the keys of
-# (symbol, factor, date) took 92 s at 250 x 10 against 70 s in byte order. Byte order is
+# here) compares through strcoll, without abbreviated keys, and sorting the keys of an index
+# on (symbol, factor, date) took 92 s at 250 x 10 against 70 s in byte order. Byte order is
 # DuckDB's and, for ASCII tickers and factor names, the same order as C.UTF-8's; equality and
 # joins with the other tables' columns are unaffected (deterministic collations).
 POSTGRES_KEY_COLLATION = "C"
 # Changing how a part table is made changes every part's name (it is in the digest).
-POSTGRES_PART_LAYOUT = (f"postgres table in date order, text collated {POSTGRES_KEY_COLLATION}, "
-                        f"date check, indexes {POSTGRES_INDEXES}")
+POSTGRES_PART_LAYOUT = ("postgres table in the warehouse's order, text collated "
+                        f"{POSTGRES_KEY_COLLATION}, date check, indexes {POSTGRES_INDEXES}")
 
 
 def _publish_postgres(settings: Settings) -> MartVersion:

@@ -80,7 +80,7 @@ def test_a_version_reads_indexed_parts_of_the_same_rows(settings):
             indexes = {r[0].split("USING btree ")[1] for r in pg.execute(
                 "SELECT indexdef FROM pg_indexes WHERE schemaname || '.' || tablename = %s",
                 [table]).fetchall()}
-            assert indexes == {"(date, factor)", "(symbol, factor, date)"}, part
+            assert indexes == {"(date)", "(symbol, date)"}, part
         # The partitioned table is copied once, not also as its partitions.
         tables = {r[0] for r in pg.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
@@ -110,15 +110,15 @@ def test_a_version_reads_indexed_parts_of_the_same_rows(settings):
         june = parts[202306].split(".")[1]
         cross_section = _plan(pg, f"SELECT symbol, raw FROM {schema}.fct_factor_values "
                                   "WHERE factor = 'f_3' AND date = '2023-06-30' ORDER BY symbol")
-        assert "Index" in cross_section and june in cross_section
+        assert "_date_idx" in cross_section and june in cross_section
         assert not [p for p, t in parts.items() if p != 202306 and t.split(".")[1] in cross_section]
         history = _plan(pg, f"SELECT date, factor, raw FROM {schema}.fct_factor_values "
                             "WHERE symbol = 'S7' AND date BETWEEN '2023-01-01' AND '2023-12-31' "
                             "AND factor = ANY(ARRAY['f_1', 'f_2']) ORDER BY date, factor")
-        assert "symbol_factor_date" in history and parts[2022].split(".")[1] not in history
+        assert "symbol_date" in history and parts[2022].split(".")[1] not in history
         for latest in ("WHERE factor = 'f_3'", ""):
             sql = f"SELECT max(date) FROM {schema}.fct_factor_values {latest}"
-            assert "Index Only Scan Backward" in _plan(pg, sql)
+            assert "Scan Backward using" in _plan(pg, sql)
             assert pg.execute(sql).fetchone() == (date(2023, 12, 31),)
 
 

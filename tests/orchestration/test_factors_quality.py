@@ -177,7 +177,7 @@ def test_value_rows_are_the_cells_with_a_value_in_order_with_their_infinite_scor
     dates = pl.Series(DAYS[:3], dtype=pl.Date)
     names = pl.Series(["a", "b", "c", "d"], dtype=pl.Enum(["a", "b", "c", "d"]))
     tickers = pl.Series(SYMBOLS[:6], dtype=pl.Enum(SYMBOLS[:6]))
-    day, factor, symbol = np.nonzero(~np.isnan(raw))  # row-major: date, factor, symbol
+    day, symbol, factor = np.nonzero(~np.isnan(raw.transpose(0, 2, 1)))  # date, symbol, factor
     values, bad = _value_rows(dates, names, tickers, len(day), raw, z, rank, sector_z)
     expected = pl.DataFrame({
         "date": dates.gather(day), "symbol": tickers.gather(symbol),

@@ -211,15 +211,17 @@ def _gather_cells(raw: np.ndarray, z: np.ndarray, rank: np.ndarray, sector_z: np
                   days: np.ndarray, day: np.ndarray, factor: np.ndarray, symbol: np.ndarray,
                   raw_out: np.ndarray, z_out: np.ndarray, rank_out: np.ndarray,
                   sector_z_out: np.ndarray, non_finite: np.ndarray) -> None:
-    """The cells of ``raw`` (session x factor x symbol) that have a value, in that order, into
-    the ``*_out`` arrays with their keys (``days[session]``, factor and symbol positions), and
-    per factor the cells with an infinite score in ``non_finite``. One pass: as numpy masks
-    and gathers each column read every cell again (~5x the time, memory bound)."""
+    """The cells of ``raw`` (session x factor x symbol) that have a value, by session, symbol
+    and factor, into the ``*_out`` arrays with their keys (``days[session]``, factor and symbol
+    positions), and per factor the cells with an infinite score in ``non_finite``. One pass:
+    as numpy masks and gathers each column read every cell again (~5x the time, memory
+    bound). A symbol's values of a date are adjacent in the table: PostgreSQL's version parts
+    keep this order, so a history's index scan reads a page or two per date (`publish`)."""
     sessions, factors, symbols = raw.shape
     k = 0
     for d in range(sessions):
-        for f in range(factors):
-            for s in range(symbols):
+        for s in range(symbols):
+            for f in range(factors):
                 value = raw[d, f, s]
                 if np.isnan(value):
                     continue
@@ -243,7 +245,7 @@ def _value_rows(dates: pl.Series, names: pl.Series, tickers: pl.Series, rows: in
                 raw: np.ndarray, z: np.ndarray, rank: np.ndarray, sector_z: np.ndarray
                 ) -> tuple[pl.DataFrame, dict[str, int]]:
     """fct_factor_values rows of the ``rows`` cells of ``raw`` (session x factor x symbol)
-    that have a value, in that order: sorted by date. Also the rows per factor whose z, rank
+    that have a value, sorted by date, symbol and factor. Also the rows per factor whose z, rank
     or sector_z is infinite (NaN becomes null: no score), which `non_finite_scores` would
     count in them."""
     day = _pooled(rows, np.int32)

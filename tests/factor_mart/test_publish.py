@@ -15,8 +15,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from factor_mart import publish as publishing
-from factor_mart.publish import open_snapshot, publish, snapshot_dir
+from factor_mart.publish import open_snapshot, publish, snapshot_dir, snapshots
 from factor_mart.settings import Backend, Settings
 from factor_mart.warehouse import connect
 from factor_mart.warehouse.tables import replace_partition
@@ -241,7 +240,7 @@ def test_falls_back_to_a_new_version_file(settings, tmp_path, monkeypatch):
         _parts(_snapshot(settings, 2)).values())
     _assert_same_marts(_snapshot(settings, 3), _full_copy(settings, tmp_path))
     # A file that is mostly free space is compacted: a new file, the parts kept.
-    monkeypatch.setattr(publishing, "MAX_FREE_SHARE", -1.0)
+    monkeypatch.setattr(snapshots, "MAX_FREE_SHARE", -1.0)
     third = _inodes(settings, 3)
     publish(settings)
     assert _small_tables_rewritten(settings, 4)

@@ -26,6 +26,7 @@ from factor_mart.warehouse import Warehouse
 # Tables too large to copy into every version: (date column, row order within a DuckDB part).
 SNAPSHOT_ORDER = {"fct_factor_values": ("date", "factor, symbol, date")}
 
+
 def literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 

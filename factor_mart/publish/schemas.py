@@ -28,19 +28,18 @@ from factor_mart.warehouse import Warehouse, connect
 
 log = logging.getLogger(__name__)
 
-# PostgreSQL: a version is schema `mart_v<version>`. Its small tables are copies; each table
-# in SNAPSHOT_ORDER is a view over part tables in schema PARTS_SCHEMA, cut as on DuckDB (a
-# year, a month of the newest year), named by their content (`parts`) and shared by every
-# version holding that content, so a publish copies and indexes only the parts that changed: the
-# daily run its month instead of every row (46.9 M at 250 symbols x 10 years). Each part has a
-# CHECK constraint on its dates, so the planner reads only the parts a date filter can match
-# (constraint_exclusion covers UNION ALL views), and the indexes of the API's reads. A part
-# keeps the factor stage's row order (date, symbol, factor: a symbol's values of a date are on
-# a page or two), so an index on (symbol, date) serves a symbol's history of some factors and
-# one on (date) a factor's cross-section on a date and the latest dates (`max(date)`, with or
-# without a factor: a backward scan). Against (symbol, factor, date) and (date, factor) they
-# take half the time to build (1.8 instead of 3.7 s for a year at 250 symbols: the text keys
-# of the first sorted every row; the date index's input is already in order); a
+# A version's small tables are copies; each table in SNAPSHOT_ORDER is a view over part tables in
+# schema PARTS_SCHEMA, cut as on DuckDB (a year, a month of the newest year), named by their
+# content (`parts`) and shared by every version holding that content, so a publish copies and
+# indexes only the parts that changed: the daily run its month instead of every row (46.9 M at 250
+# symbols x 10 years). Each part has a CHECK constraint on its dates, so the planner reads only
+# the parts a date filter can match (constraint_exclusion covers UNION ALL views), and the indexes
+# of the API's reads. A part keeps the factor stage's row order (date, symbol, factor: a symbol's
+# values of a date are on a page or two), so an index on (symbol, date) serves a symbol's history
+# of some factors and one on (date) a factor's cross-section on a date and the latest dates
+# (`max(date)`, with or without a factor: a backward scan). Against (symbol, factor, date) and
+# (date, factor) they take half the time to build (1.8 instead of 3.7 s for a year at 250 symbols:
+# the text keys of the first sorted every row; the date index's input is already in order); a
 # cross-section then reads its date's pages (~200 at 250 symbols) instead of ~10.
 PARTS_SCHEMA = "mart_parts"
 POSTGRES_INDEXES = {"fct_factor_values": ("symbol, date", "date")}

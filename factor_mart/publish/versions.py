@@ -27,6 +27,7 @@ FRESHNESS_COLUMNS = {
     "macro_factors": ("fct_macro_series", "date"),
 }
 
+
 @dataclass(frozen=True)
 class MartVersion:
     """One published version of the marts and where readers find it."""

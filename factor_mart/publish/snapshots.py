@@ -194,23 +194,33 @@ def _parts_of(rows: Any, catalog: str | None) -> list[str]:
                                "WHERE file IS NOT NULL ORDER BY table_name, part NULLS LAST")]
 
 
+# Bits of each sort column in the one BIGINT key a part is sorted by: ranks and days since
+# 0001-01-01 stay below 2**21 (a part of two million symbols, or a date after 5700, would
+# only sort less well); the largest value stands for NULL, which sorts last.
+_KEY_BITS = 21
+
+
 def _sort_keys(wh: Warehouse, table: str, source: str) -> tuple[str, str]:
-    """(joins, ORDER BY list) sorting `source` (a subquery of one part) like SNAPSHOT_ORDER,
-    each text column replaced by its rank among the part's distinct values: the same order,
-    and sorting integers cost ~30% less CPU than the text (13.6 instead of 19.0 CPU s for a
-    year at 1,000 symbols)."""
+    """(joins, ORDER BY key) sorting `source` (a subquery of one part) like SNAPSHOT_ORDER: each
+    date column replaced by its day number, each other column (text) by its rank among the
+    part's distinct values, packed into one BIGINT. The same order; sorting integers cost ~30%
+    less CPU than the text (13.6 instead of 19.0 CPU s for a year at 1,000 symbols), and one
+    key instead of three another ~12% (5.45 instead of 6.2 CPU s a year)."""
     kinds = dict(wh.query(f"DESCRIBE SELECT * FROM marts.{table}")
                  .select("column_name", "column_type").iter_rows())
+    columns = [c.strip() for c in SNAPSHOT_ORDER[table][1].split(",")]
     joins, keys = [], []
-    for i, column in enumerate(c.strip() for c in SNAPSHOT_ORDER[table][1].split(",")):
-        if kinds.get(column) != "VARCHAR":
-            keys.append(f'src."{column}"')
-            continue
-        joins.append(f'LEFT JOIN (SELECT "{column}", row_number() OVER (ORDER BY "{column}") '
-                     f'AS k FROM (SELECT DISTINCT "{column}" FROM {source})) AS k{i} '
-                     f'ON k{i}."{column}" = src."{column}"')
-        keys.append(f"k{i}.k")  # NULL (no rank) sorts last, as the text NULL does
-    return " ".join(joins), ", ".join(keys)
+    for i, column in enumerate(columns):
+        if kinds.get(column) == "DATE":
+            value = f"(src.\"{column}\" - DATE '0001-01-01')"
+        else:  # text (or any other type): its rank, in the column type's own order
+            joins.append(f'LEFT JOIN (SELECT "{column}", row_number() OVER (ORDER BY '
+                         f'"{column}") AS k FROM (SELECT DISTINCT "{column}" FROM {source})) '
+                         f'AS k{i} ON k{i}."{column}" = src."{column}"')
+            value = f"k{i}.k"
+        shift = _KEY_BITS * (len(columns) - 1 - i)
+        keys.append(f"(coalesce({value}, {2**_KEY_BITS - 1})::BIGINT << {shift})")
+    return " ".join(joins), " | ".join(keys)
 
 
 def _write_part(wh: Warehouse, table: str, part: int | None, target: Path) -> None:

@@ -9,20 +9,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from factor_mart.publish.parts import (
-    SNAPSHOT_ORDER,
-    fingerprint_marts,
-    held_parts,
-    part_filter,
-    part_label,
-)
-from factor_mart.publish.versions import (
-    VERSIONS_DDL,
-    MartVersion,
-    describe,
-    insert_version,
-    mart_tables,
-)
+from factor_mart.publish import parts, versions
 from factor_mart.settings import Settings
 from factor_mart.warehouse import Warehouse, connect
 
@@ -55,11 +42,11 @@ POSTGRES_PART_LAYOUT = ("postgres table in the warehouse's order, text collated 
                         f"{POSTGRES_KEY_COLLATION}, date check, indexes {POSTGRES_INDEXES}")
 
 
-def publish_postgres(settings: Settings) -> MartVersion:
+def publish_postgres(settings: Settings) -> versions.MartVersion:
     with connect(settings) as wh:
         for schema in ("marts", PARTS_SCHEMA):
             wh.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        wh.execute(VERSIONS_DDL)
+        wh.execute(versions.VERSIONS_DDL)
         with wh.transaction():
             # One snapshot of every mart table; the lock serialises concurrent publishers.
             wh.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -69,27 +56,27 @@ def publish_postgres(settings: Settings) -> MartVersion:
             # Compiling the fingerprint's row hashes cost more than it saved (10.7 s against
             # 6.2 s for 46.9 M rows).
             wh.execute("SET LOCAL jit = off")
-            tables = mart_tables(wh)
+            tables = versions.mart_tables(wh)
             number = int(wh.query("SELECT coalesce(max(version), 0) AS v "
                                   "FROM marts.mart_versions")["v"][0]) + 1
-            counts, freshness, low, high = describe(wh, tables)
-            version = MartVersion(number, datetime.now(UTC).replace(tzinfo=None), low, high,
-                                  counts, freshness, f"mart_v{number}")
+            counts, freshness, low, high = versions.describe(wh, tables)
+            version = versions.MartVersion(number, datetime.now(UTC).replace(tzinfo=None), low,
+                                           high, counts, freshness, f"mart_v{number}")
             wh.execute(f"CREATE SCHEMA {version.location}")
-            fingerprint_marts(wh, [t for t in tables if t in SNAPSHOT_ORDER])
+            parts.fingerprint_marts(wh, [t for t in tables if t in parts.SNAPSHOT_ORDER])
             written: dict[tuple[str, Any], int] = {}
             for table in tables:
                 target = f"{version.location}.{table}"
-                if table not in SNAPSHOT_ORDER:
+                if table not in parts.SNAPSHOT_ORDER:
                     wh.execute(f"CREATE TABLE {target} AS SELECT * FROM marts.{table}")
                     # A new table has no planner statistics until autovacuum comes by.
                     wh.execute(f"ANALYZE {target}")
                     written[(table, None)] = counts[table]
                     continue
                 names = []
-                for part, rows, digest in held_parts(wh, table, POSTGRES_PART_LAYOUT):
+                for part, rows, digest in parts.held_parts(wh, table, POSTGRES_PART_LAYOUT):
                     # At most 63 characters, as PostgreSQL names are.
-                    name = f"{table}_{part_label(part)}_{digest}"
+                    name = f"{table}_{parts.part_label(part)}_{digest}"
                     if wh.query("SELECT to_regclass(%s) IS NULL AS new",
                                 [f"{PARTS_SCHEMA}.{name}"])["new"][0]:
                         _write_postgres_part(wh, table, part, name)
@@ -98,7 +85,7 @@ def publish_postgres(settings: Settings) -> MartVersion:
                 wh.execute(f"CREATE VIEW {target} AS " + " UNION ALL ".join(
                     f"SELECT * FROM {PARTS_SCHEMA}.{name}" for name in names)
                     if names else f"CREATE TABLE {target} AS SELECT * FROM marts.{table} LIMIT 0")
-            insert_version(wh, version)
+            versions.insert_version(wh, version)
             wh.execute(f"CREATE TABLE {version.location}.mart_versions AS "
                        "SELECT * FROM marts.mart_versions")
         with wh.transaction():
@@ -115,7 +102,7 @@ def _write_postgres_part(wh: Warehouse, table: str, part: int | None, name: str)
     """One part of `marts.<table>` as table `<PARTS_SCHEMA>.<name>`: its text columns in
     POSTGRES_KEY_COLLATION, a CHECK of its dates, its indexes and statistics."""
     target = f"{PARTS_SCHEMA}.{name}"
-    rows = part_filter(SNAPSHOT_ORDER[table][0], part)
+    rows = parts.part_filter(parts.SNAPSHOT_ORDER[table][0], part)
     wh.execute(f"CREATE TABLE {target} (LIKE marts.{table})")
     text = wh.query(
         "SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute "

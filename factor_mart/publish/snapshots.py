@@ -18,21 +18,7 @@ from typing import Any
 
 import duckdb
 
-from factor_mart.publish.parts import (
-    SNAPSHOT_ORDER,
-    fingerprint_marts,
-    held_parts,
-    literal,
-    part_filter,
-    part_label,
-)
-from factor_mart.publish.versions import (
-    VERSIONS_DDL,
-    MartVersion,
-    describe,
-    insert_version,
-    mart_tables,
-)
+from factor_mart.publish import parts, versions
 from factor_mart.settings import Settings
 from factor_mart.warehouse import Warehouse, connect
 
@@ -47,7 +33,7 @@ def snapshot_dir(settings: Settings) -> Path:
     return settings.duckdb_path.parent / "snapshots"
 
 
-def publish_duckdb(settings: Settings) -> MartVersion:
+def publish_duckdb(settings: Settings) -> versions.MartVersion:
     folder = snapshot_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     with connect(settings) as wh:  # the write lock keeps builds (and other publishes) out
@@ -55,27 +41,27 @@ def publish_duckdb(settings: Settings) -> MartVersion:
         # 1,000 symbols x 10 years); the copy streams and the sorts spill to disk instead.
         wh.execute(f"SET memory_limit = '{PUBLISH_MEMORY_LIMIT}'")
         wh.execute("CREATE SCHEMA IF NOT EXISTS marts")
-        wh.execute(VERSIONS_DDL)
-        tables = mart_tables(wh)
+        wh.execute(versions.VERSIONS_DDL)
+        tables = versions.mart_tables(wh)
         existing = {int(m.group(1)): p for p in folder.iterdir()
                     if (m := _SNAPSHOT_NAME.match(p.name))}
         stored = wh.query("SELECT coalesce(max(version), 0) AS v FROM marts.mart_versions")["v"][0]
         number = max([int(stored), *existing]) + 1
-        counts, freshness, low, high = describe(wh, tables)
-        version = MartVersion(number, datetime.now(UTC).replace(tzinfo=None), low, high,
-                              counts, freshness, f"mart-{number}.duckdb")
+        counts, freshness, low, high = versions.describe(wh, tables)
+        version = versions.MartVersion(number, datetime.now(UTC).replace(tzinfo=None), low,
+                                       high, counts, freshness, f"mart-{number}.duckdb")
         partial = folder / f".mart-{number}.duckdb.partial"
         partial.unlink(missing_ok=True)
         Path(f"{partial}.wal").unlink(missing_ok=True)  # left by a publish that was killed
         for left in folder.glob(f".{PART_PREFIX}*.partial*"):
             left.unlink(missing_ok=True)
-        fingerprint_marts(wh, tables)
+        parts.fingerprint_marts(wh, tables)
         # The newest file is always complete: a snapshot is renamed into place only when done.
         base = existing[max(existing)] if existing else None
         reused = base is not None and _reusable(wh, base)
         if reused:
             _copy_file(base, partial)
-        wh.execute(f"ATTACH {literal(partial)} AS snap")
+        wh.execute(f"ATTACH {parts.literal(partial)} AS snap")
         try:
             if not reused:
                 wh.execute("CREATE SCHEMA snap.marts")
@@ -84,11 +70,11 @@ def publish_duckdb(settings: Settings) -> MartVersion:
             written = _sync_snapshot(wh, tables, number, folder)
             wh.execute("CREATE OR REPLACE TABLE snap.marts.mart_versions AS "
                        "SELECT * FROM marts.mart_versions")
-            insert_version(wh, version, "snap.marts.mart_versions")
+            versions.insert_version(wh, version, "snap.marts.mart_versions")
         finally:
             wh.execute("DETACH snap")
         os.replace(partial, folder / version.location)
-        insert_version(wh, version)
+        versions.insert_version(wh, version)
         _write_pointer(folder, version)
         for old_number, old in existing.items():
             if old_number <= number - settings.snapshot_keep:
@@ -139,7 +125,7 @@ def _reusable(wh: Warehouse, base: Path) -> bool:
     their files (a file from before the parts holds the large tables itself), and it is not
     mostly free space."""
     try:
-        wh.execute(f"ATTACH {literal(base)} AS base (READ_ONLY)")
+        wh.execute(f"ATTACH {parts.literal(base)} AS base (READ_ONLY)")
     except duckdb.Error:
         return False  # unreadable: start afresh
     try:
@@ -174,7 +160,7 @@ def open_snapshot(path: Path, config: dict[str, Any] | None = None
     con = duckdb.connect(str(path), read_only=True, config=config or {})
     try:
         for file in _parts_of(lambda sql: con.execute(sql).fetchall(), None):
-            con.execute(f"ATTACH {literal(path.parent / file)} AS {part_alias(file)} "
+            con.execute(f"ATTACH {parts.literal(path.parent / file)} AS {part_alias(file)} "
                         "(READ_ONLY)")
     except BaseException:
         con.close()
@@ -210,7 +196,7 @@ def _sort_keys(wh: Warehouse, table: str, source: str) -> tuple[str, str]:
     key instead of three another ~12% (5.45 instead of 6.2 CPU s a year)."""
     kinds = dict(wh.query(f"DESCRIBE SELECT * FROM marts.{table}")
                  .select("column_name", "column_type").iter_rows())
-    columns = [c.strip() for c in SNAPSHOT_ORDER[table][1].split(",")]
+    columns = [c.strip() for c in parts.SNAPSHOT_ORDER[table][1].split(",")]
     joins, keys = [], []
     for i, column in enumerate(columns):
         if kinds.get(column) == "DATE":
@@ -227,11 +213,11 @@ def _sort_keys(wh: Warehouse, table: str, source: str) -> tuple[str, str]:
 
 def _write_part(wh: Warehouse, table: str, part: int | None, target: Path) -> None:
     """One part of `marts.<table>`, sorted, as `target` (renamed into place when complete)."""
-    column = SNAPSHOT_ORDER[table][0]
+    column = parts.SNAPSHOT_ORDER[table][0]
     partial = target.with_name(f".{target.name}.partial")
-    source = f"(SELECT * FROM marts.{table} WHERE {part_filter(column, part)})"
+    source = f"(SELECT * FROM marts.{table} WHERE {parts.part_filter(column, part)})"
     joins, keys = _sort_keys(wh, table, source)
-    wh.execute(f"ATTACH {literal(partial)} AS part_out")
+    wh.execute(f"ATTACH {parts.literal(partial)} AS part_out")
     try:
         wh.execute(f"CREATE TABLE part_out.main.{table} AS SELECT src.* FROM {source} AS src "
                    f"{joins} ORDER BY {keys}")
@@ -261,7 +247,7 @@ def _sync_snapshot(wh: Warehouse, tables: list[str], number: int,
                             "AND table_name <> 'mart_versions'").iter_rows())
     dropped = False
     for table, kind in present.items():
-        if table not in tables or table in SNAPSHOT_ORDER:  # views are made again below
+        if table not in tables or table in parts.SNAPSHOT_ORDER:  # views are made again below
             wh.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} snap.marts.{table}")
             dropped = dropped or kind != "VIEW"
     written: dict[tuple[str, Any], int] = {}
@@ -281,10 +267,10 @@ def _sync_snapshot(wh: Warehouse, tables: list[str], number: int,
         wh.execute(f"CREATE TABLE snap.marts.{table} AS SELECT * FROM marts.{table}")
     wh.execute("CREATE OR REPLACE TEMP TABLE publish_files (table_name VARCHAR, part INTEGER, "
                "file VARCHAR, written BOOLEAN)")
-    for table in (t for t in tables if t in SNAPSHOT_ORDER):
+    for table in (t for t in tables if t in parts.SNAPSHOT_ORDER):
         files = []
-        for part, rows, digest in held_parts(wh, table, PART_LAYOUT):
-            name = f"{PART_PREFIX}{table}-{part_label(part)}-{digest}.duckdb"
+        for part, rows, digest in parts.held_parts(wh, table, PART_LAYOUT):
+            name = f"{PART_PREFIX}{table}-{parts.part_label(part)}-{digest}.duckdb"
             new = not (folder / name).exists()
             if new:  # a part at a time: each sort fits in memory
                 _write_part(wh, table, part, folder / name)
@@ -293,7 +279,8 @@ def _sync_snapshot(wh: Warehouse, tables: list[str], number: int,
             files.append(name)
         if files:
             for name in files:  # the view is bound (checked) when it is created
-                wh.execute(f"ATTACH {literal(folder / name)} AS {part_alias(name)} (READ_ONLY)")
+                wh.execute(f"ATTACH {parts.literal(folder / name)} AS {part_alias(name)} "
+                           "(READ_ONLY)")
             try:
                 wh.execute(f"CREATE VIEW snap.marts.{table} AS " + " UNION ALL ".join(
                     f"SELECT * FROM {part_alias(name)}.main.{table}" for name in files))
@@ -317,7 +304,7 @@ def _sync_snapshot(wh: Warehouse, tables: list[str], number: int,
 
 
 def _ordered_list() -> str:
-    return ", ".join(literal(t) for t in SNAPSHOT_ORDER)
+    return ", ".join(parts.literal(t) for t in parts.SNAPSHOT_ORDER)
 
 
 def _remove_unused_parts(wh: Warehouse, folder: Path) -> int:
@@ -327,7 +314,7 @@ def _remove_unused_parts(wh: Warehouse, folder: Path) -> int:
     used: set[str] = set()
     for path in folder.glob("mart-*.duckdb"):
         try:
-            wh.execute(f"ATTACH {literal(path)} AS kept (READ_ONLY)")
+            wh.execute(f"ATTACH {parts.literal(path)} AS kept (READ_ONLY)")
         except duckdb.Error:
             log.warning("%s is unreadable: its parts are kept", path.name)
             return 0
@@ -343,20 +330,20 @@ def _remove_unused_parts(wh: Warehouse, folder: Path) -> int:
     return removed
 
 
-def _write_pointer(folder: Path, version: MartVersion) -> None:
+def _write_pointer(folder: Path, version: versions.MartVersion) -> None:
     pointer = folder / "current.json"
     partial = folder / "current.json.partial"
     partial.write_text(json.dumps(version.event()["data"] | {"location": version.location}))
     os.replace(partial, pointer)
 
 
-def read_pointer(settings: Settings) -> MartVersion | None:
+def read_pointer(settings: Settings) -> versions.MartVersion | None:
     """The DuckDB snapshot readers should use now, or None before the first publish."""
     try:
         data = json.loads((snapshot_dir(settings) / "current.json").read_text())
     except FileNotFoundError:
         return None
-    return MartVersion(
+    return versions.MartVersion(
         version=data["version"], published_at=datetime.fromisoformat(data["published_at"]),
         min_date=date.fromisoformat(data["min_date"]) if data["min_date"] else None,
         max_date=date.fromisoformat(data["max_date"]) if data["max_date"] else None,

@@ -7,6 +7,7 @@ which symbols are in the input (removing a symbol changes these factors for the 
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from factor_models.technical.define import (
@@ -29,14 +30,33 @@ def market_return(plan: Plan) -> pl.Expr:
 
 def market_returns(bars: pl.DataFrame) -> pl.DataFrame:
     """(date, market_return) of a universe's bars: what `compute_technical(..., market=)`
-    needs to compute part of the universe at a time."""
+    needs to compute part of the universe at a time.
+
+    Each date's returns are summed one after the other in symbol order (the bars' order once
+    validated), so a date's value is the same bit for bit whichever window or row order the
+    bars came in: a parallel group-by summed them in an order that depended on how the input
+    was cut into chunks (a month's run and the full build differed in the last bits)."""
     from factor_models.technical.compute import validated_bars
 
     plan = Plan()
-    returns = daily_return(plan)
-    return (plan.apply(with_row_numbers(validated_bars(bars).lazy()))
-            .group_by("date").agg(returns.mean().alias(MARKET_RETURN))
-            .sort("date").collect())
+    daily = daily_return(plan)  # registered before the plan is applied
+    returns = (plan.apply(with_row_numbers(validated_bars(bars).lazy()))
+               .select("date", daily.alias("r")).collect())
+    if returns.is_empty():
+        return pl.DataFrame(schema={"date": pl.Date, MARKET_RETURN: pl.Float64})
+    days = returns["date"].to_physical().to_numpy().astype(np.int64)
+    first = days.min()
+    values = returns["r"].fill_nan(None).to_numpy()
+    present = ~np.isnan(values)
+    # bincount adds the weights in input order: sequential sums per day, without a sort.
+    sums = np.bincount(days - first, weights=np.where(present, values, 0.0))
+    counts = np.bincount(days - first, weights=present)
+    bars_on = np.bincount(days - first) > 0
+    with np.errstate(invalid="ignore"):
+        means = sums[bars_on] / counts[bars_on]
+    return pl.DataFrame({
+        "date": pl.Series(np.flatnonzero(bars_on) + first).cast(pl.Int32).cast(pl.Date),
+        MARKET_RETURN: pl.Series(means, nan_to_null=True)})
 
 
 def _moments(plan: Plan, window: int) -> tuple[pl.Expr, pl.Expr, pl.Expr]:

@@ -10,6 +10,8 @@ import polars as pl
 import pytest
 
 from factor_models.catalog import get
+from factor_models.technical.define import MARKET_RETURN
+from factor_models.technical.market import market_returns
 
 SYMBOLS = ("AAPL", "XOM", "CA")
 
@@ -173,3 +175,33 @@ def test_mfi_counts_exact_typical_price_ties_as_no_flow_like_talib():
     ours = compute_technical(bars, ["mfi_14"])["mfi_14"].to_numpy().astype(float)
     reference = talib.MFI(high, low, close, volume, 14)
     np.testing.assert_allclose(ours[14:], reference[14:], rtol=0, atol=1e-6)
+
+
+def test_market_returns_are_the_per_date_mean_summed_in_a_fixed_order(real_bars):
+    """The universe return the factor stage hands to every symbol group: the plain mean of
+    each date's returns, bit for bit the same whatever the input's row order or date range
+    (a month's run reads only its warm-up bars; the full build reads them all)."""
+    market = market_returns(real_bars)
+    expected = _market_returns(real_bars)
+    days = market["date"].to_list()
+    assert days == sorted(set(real_bars["date"]))
+    ours = dict(zip(days, market[MARKET_RETURN].to_list(), strict=True))
+    # No value where no symbol has a return (the first bars: 2015-01-12 and CA's 2018-01-04).
+    assert {d for d, v in ours.items() if v is None} == set(days) - set(expected)
+    assert max(abs(ours[d] - expected[d]) / abs(expected[d]) for d in expected
+               if expected[d]) < 1e-13
+    # Bit for bit: a group-by over 1,000 symbols summed them in an order that depended on the
+    # input (4e-18 apart for the same date between a window and the whole).
+    rng = np.random.default_rng(11)
+    sessions = real_bars["date"].unique().sort()
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 0.02, (1000, len(sessions))), axis=1))
+    wide = pl.DataFrame({
+        "symbol": np.repeat([f"S{i:04d}" for i in range(1000)], len(sessions)),
+        "date": np.tile(sessions.to_numpy(), 1000), "close": close.ravel(),
+    }).with_columns(open=pl.col("close"), high=pl.col("close") * 1.01,
+                    low=pl.col("close") * 0.99, volume=pl.lit(1e6))
+    market = market_returns(wide)
+    assert market_returns(wide.sample(fraction=1.0, shuffle=True, seed=3)).equals(market)
+    later = sessions[400]
+    window = market_returns(wide.filter(pl.col("date") >= later))
+    assert window.filter(pl.col("date") > later).equals(market.filter(pl.col("date") > later))

@@ -79,7 +79,7 @@ def test_every_family_is_computed(full):
 
 def test_symbol_groups_and_session_chunks_do_not_change_values(inputs, full, monkeypatch):
     # The market return spans every group; cross-sections are whole whatever the chunk.
-    monkeypatch.setattr(compute, "SYMBOLS_PER_PASS", 3)
+    monkeypatch.setattr(compute, "ROWS_PER_PASS", 1)  # a symbol a pass
     first, last = inputs.bars["date"].min(), inputs.bars["date"].max()
     chunks = compute.StockFactors(inputs, first, last).chunks(40)
     chunked = pl.concat(c.values for c in chunks).cast(compute.VALUES_SCHEMA)

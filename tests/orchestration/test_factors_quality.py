@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from orchestration.defs.factors.checks import collapsed
-from orchestration.defs.factors.compute import _value_rows
+from orchestration.defs.factors.compute import _passes, _value_rows
 from orchestration.defs.factors.quality import (
     MIN_PAIRS,
     coverage,
@@ -186,3 +186,12 @@ def test_value_rows_are_the_cells_with_a_value_in_order_with_their_infinite_scor
            for name, score in (("z", z), ("rank", rank), ("sector_z", sector_z))}})
     assert values.equals(expected)
     assert bad == non_finite_scores(values) and set(bad) == {"b", "d"}
+
+
+def test_symbol_passes_hold_about_a_row_budget_of_whole_symbols():
+    runs = pl.DataFrame({"symbol": list("abcde"), "first": [0, 3, 6, 9, 19],
+                         "rows": [3, 3, 3, 10, 1]})
+    passes = [group["symbol"].to_list() for group in _passes(runs, 6)]
+    # Up to 6 bars a pass; a symbol with more than that is a pass of its own.
+    assert passes == [["a", "b"], ["c"], ["d"], ["e"]]
+    assert [g["symbol"].to_list() for g in _passes(runs, 100)] == [list("abcde")]

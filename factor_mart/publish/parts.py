@@ -31,7 +31,7 @@ def literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def columns_sql(catalog: str, table: str) -> str:
+def _columns_sql(catalog: str, table: str) -> str:
     return ("SELECT string_agg(column_name || ' ' || data_type, ', ' "
             "ORDER BY ordinal_position) AS columns FROM information_schema.columns "
             f"WHERE table_catalog = '{catalog}' AND table_schema = 'marts' "
@@ -54,7 +54,7 @@ def fingerprint_marts(wh: Warehouse, tables: list[str]) -> None:
                (" ON COMMIT DROP" if postgres else ""))
     catalog = wh.query("SELECT current_database() AS c")["c"][0]
     for table in tables:
-        columns = wh.query(columns_sql(catalog, table))["columns"][0]
+        columns = wh.query(_columns_sql(catalog, table))["columns"][0]
         names = ", ".join(f'"{c}"' for c in wh.query(f"SELECT * FROM marts.{table} LIMIT 0")
                           .columns)
         # Without a part column, one row even for an empty table: the table itself is tracked.

@@ -11,6 +11,7 @@ from orchestration.defs.factors import definitions as factors
 from orchestration.defs.fred import definitions as fred
 from orchestration.defs.ibkr import definitions as ibkr
 from orchestration.defs.publish import definitions as publish
+from orchestration.defs.refresh import definitions as refresh
 from orchestration.lib.resources import SourcesResource, WarehouseResource
 
 
@@ -19,6 +20,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     built = dg.Definitions.merge(
         edgar.build(settings),
         fred.build(settings),
+        refresh.build(settings),
         ibkr.build(settings),
         dbt.build(settings),
         factors.build(settings),
@@ -31,10 +33,13 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         built,
         publish.build(settings, marts),
         daily.build(settings),
+        # Steps in the run's own process: the multiprocess default started a process per
+        # step, each loading the code location again (~4 s at 1,000 symbols), and the steps
+        # writing the warehouse run one at a time anyway (the warehouse_writer pool).
         dg.Definitions(resources={
             "warehouse": WarehouseResource.from_settings(settings),
             "sources": SourcesResource.from_settings(settings),
-        }),
+        }, executor=dg.in_process_executor),
     )
 
 

@@ -131,7 +131,7 @@ def run_increment(full: Settings, folder: Path, day: date, env_for, progress=pri
 
     The increment runs on the build's own file, as a deployment's warehouse keeps its path:
     dbt's saved parse depends on it (a new path re-parsed the project, ~5 s)."""
-    from factor_mart.bench.runner import FACTOR_STEP, INCREMENT_JOBS, run_child
+    from factor_mart.bench.runner import FACTOR_STEP, INCREMENT_JOBS, REFRESH_JOB, run_child
 
     settings = full
     built = Settings(backend=full.backend, duckdb_path=folder / REFERENCE_FILE)
@@ -141,16 +141,18 @@ def run_increment(full: Settings, folder: Path, day: date, env_for, progress=pri
     rolled = roll_back_day(settings, day)
     progress(f"  rolled back to {rolled['cutoff']}: {len(rolled['companies_filed'])} filings, "
              f"{len(rolled['series_released'])} macro releases")
-    # The day's filers and releases land as the sensors land them: one refresh run each.
-    keys = {"edgar_refresh_job": rolled["companies_filed"],
-            "fred_refresh_job": rolled["series_released"]}
+    # The day's filers and releases land as the source_updates sensor lands them: one run.
+    news = {"edgar": rolled["companies_filed"], "fred": rolled["series_released"]}
     env = env_for(settings)
     stages = []
     for job in INCREMENT_JOBS:
-        if job in keys and not keys[job]:
-            continue  # nothing arrived from this source on that day
-        args = ["job", job] + (["--keys", ",".join(keys[job])] if job in keys
-                               else ["--only", day.isoformat()])
+        if job == REFRESH_JOB:
+            if not any(news.values()):
+                continue  # no source had news that day
+            args = ["job", job] + [f"--keys={source}={','.join(keys)}"
+                                   for source, keys in news.items() if keys]
+        else:
+            args = ["job", job, "--only", day.isoformat()]
         result = run_child(f"increment:{job}", args, env, folder / f"increment-{job}.json")
         progress(f"  {result.name}: {result.seconds:.1f} s, {result.peak_rss_mb:,.0f} MB")
         stages.append(result)

@@ -26,9 +26,10 @@ BUILD_JOBS = ("edgar_job", "fred_job", "after_close_job")
 # Then the factors' evaluation (ICs, quantile spreads, redundancy): production runs it nightly
 # after the day's build and publish (schedule evaluation_after_factors); timed on its own.
 AFTER_BUILD_JOBS = ("evaluation_job",)
-# A new day: the filers and macro releases the sensors found, then the after-close run (bars,
-# marts, the month's factors, a new version), as a deployment runs it.
-INCREMENT_JOBS = ("edgar_refresh_job", "fred_refresh_job", "after_close_job")
+# A new day: the filers and macro releases the source_updates sensor found, in one run, then
+# the after-close run (bars, marts, the month's factors, a new version), as a deployment runs it.
+REFRESH_JOB = "sources_refresh_job"
+INCREMENT_JOBS = (REFRESH_JOB, "after_close_job")
 STAGES = ("duckdb", "increment", "technical", "postgres")
 FACTOR_STEP = "marts__fct_factor_values"  # the factor computation stage's step key
 # Dagster records one "planned" event per asset for a run over many partitions, not one per

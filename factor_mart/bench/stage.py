@@ -1,8 +1,8 @@
 """One benchmark stage in its own process, so its wall time and peak RSS are its own.
 
-`python -m factor_mart.bench.stage job <name> [--last DAY | --only DAY | --keys K,K]`
+`python -m factor_mart.bench.stage job <name> [--last DAY | --only DAY | --keys SOURCE=K,K ...]`
 runs a Dagster job of the code location (settings from the environment) in one run: over its
-partitions up to --last or the month of --only, or a refresh job over --keys;
+partitions up to --last or the month of --only, or the refresh job over each source's --keys;
 `python -m factor_mart.bench.stage technical <polars|talib> ...` computes the technical
 indicators with one engine. Each writes a JSON summary to --out.
 """
@@ -99,7 +99,8 @@ def timed_assets(result) -> dict[str, dict]:
     return timed
 
 
-def run_job(name: str, last: date | None, only: date | None, keys: list[str] | None) -> dict:
+def run_job(name: str, last: date | None, only: date | None,
+            keys: dict[str, list[str]] | None = None) -> dict:
     """Execute one job in process on an ephemeral instance (storage in memory); the summary of
     the run. On an instance's SQLite files each event costs ~60 ms on this disk (a commit with
     fsync per event, measured with 1,000 materializations against ~5 ms in memory): a build's
@@ -119,9 +120,10 @@ def run_job(name: str, last: date | None, only: date | None, keys: list[str] | N
     chosen, config = [], QUIET
     if job.partitions_def is not None:
         chosen = _keys(job, last, only)
-    elif keys:  # a refresh job: the keys are its op's config
-        (op,) = job.graph.node_names()
-        chosen, config = keys, QUIET | {"ops": {op: {"config": {"keys": keys}}}}
+    elif keys:  # the refresh job: each source's keys are its op's config
+        chosen = [key for source_keys in keys.values() for key in source_keys]
+        config = QUIET | {"ops": {f"refresh_{source}": {"config": {"keys": source_keys}}
+                                  for source, source_keys in keys.items()}}
     setup = time.perf_counter() - began
     with dg.DagsterInstance.ephemeral() as instance, MemorySampler() as memory:
         tags = partition_range_tags(chosen) if job.partitions_def is not None else {}
@@ -161,7 +163,8 @@ def main(argv: list[str] | None = None) -> None:
     job.add_argument("name")
     job.add_argument("--last", type=date.fromisoformat)
     job.add_argument("--only", type=date.fromisoformat)
-    job.add_argument("--keys")
+    job.add_argument("--keys", action="append", default=[], metavar="SOURCE=K,K",
+                     help="the refresh job's keys of one source (repeat per source)")
     tech = sub.add_parser("technical")
     tech.add_argument("engine", choices=("polars", "talib"))
     tech.add_argument("--bars", type=Path, required=True)
@@ -170,8 +173,9 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if args.stage == "job":
+        keys = dict(item.split("=", 1) for item in args.keys)
         summary = run_job(args.name, args.last, args.only,
-                          args.keys.split(",") if args.keys else None)
+                          {source: listed.split(",") for source, listed in keys.items()})
     else:
         summary = run_technical(args.engine, args.bars, args.values)
     args.out.write_text(json.dumps(summary, indent=1))

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ingestion.fred.live import LiveClient
 
 __all__ = ["SOURCE", "ReplayClient", "LiveClient", "fetch", "FredApiError", "MissingApiKeyError",
-           "TransientFredError"]
+           "TransientFredError", "last_updated"]
 
 
 def __getattr__(name: str) -> Any:
@@ -61,6 +61,12 @@ def fetch(client: ReplayClient | LiveClient, key: str, start: date | None = None
     observations.rejected = [r for r in observations.rejected
                              if _published_within(r.payload, first, last)]
     return [series, observations]
+
+
+def last_updated(client: ReplayClient | LiveClient, key: str) -> str | None:
+    """When FRED last changed the series (its ``last_updated``): a new release or revision."""
+    entries = client.series_info(validate_series_id(key)).get("seriess") or [{}]
+    return entries[0].get("last_updated")
 
 
 def _published_within(record: dict, first: date, last: date) -> bool:

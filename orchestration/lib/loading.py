@@ -61,16 +61,17 @@ def raw_source_asset(source: str, tables: tuple[str, ...], partitions_def: dg.Pa
 
 
 class RefreshConfig(dg.Config):
-    keys: list[str]  # partition keys of the source's landing asset, in any order
+    keys: list[str] = []  # partition keys of the source's landing asset, in any order
 
 
-def refresh_job(source: str, tables: tuple[str, ...], quarantined: str) -> dg.JobDefinition:
-    """``<source>_refresh_job``: land any set of keys of ``source`` in one run, recorded as
-    materializations of those partitions of its raw tables, with the tables' checks.
+def refresh_op(source: str, tables: tuple[str, ...], quarantined: str) -> dg.OpDefinition:
+    """``refresh_<source>``: land any set of keys of ``source``, recorded as materializations of
+    those partitions of its raw tables, with the tables' checks; no keys, nothing to do.
 
     A partitioned run covers one key range, so the filers of a day (scattered CIKs) took one run
     each, ~0.5 s of Dagster and process start-up apiece; Dagster has no run over a
-    non-contiguous set of partitions (dagster-io/dagster#32335). Sensors start this job instead.
+    non-contiguous set of partitions (dagster-io/dagster#32335). `sources_refresh_job` runs
+    these ops instead.
     """
 
     @dg.op(name=f"refresh_{source}", pool=POOL,
@@ -78,6 +79,8 @@ def refresh_job(source: str, tables: tuple[str, ...], quarantined: str) -> dg.Jo
     def _refresh(context: dg.OpExecutionContext, config: RefreshConfig, sources: SourcesResource,
                  warehouse: WarehouseResource) -> None:
         keys = sorted(set(config.keys))
+        if not keys:
+            return
         with warehouse.connect() as wh:
             report, failed = land_keys(context, source, keys, sources, wh, None, None)
             for key in (k for k in keys if k not in failed):
@@ -93,12 +96,7 @@ def refresh_job(source: str, tables: tuple[str, ...], quarantined: str) -> dg.Jo
             context.log.warning(f"{source}: {len(failed)} of {len(keys)} payloads unreadable: "
                                 f"{failed}")
 
-    @dg.job(name=f"{source}_refresh_job", tags={"source": source},
-            description=f"Land a set of {source} keys in one run (started by sensors).")
-    def _job() -> None:
-        _refresh()
-
-    return _job
+    return _refresh
 
 
 def fetched(source: str, client, keys: list[str], start: date | None, end: date | None

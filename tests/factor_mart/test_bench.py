@@ -105,12 +105,10 @@ def test_tiny_bench_end_to_end(tmp_path):
     assert 0 < inc["rows_removed"]["raw.ib_bars"] <= 2 * 12
     assert inc["rows_removed"]["marts.fct_factor_values"] == inc["factor_values"]["rows_full"]
     assert inc["factor_compute_seconds"] > 0
-    # The day's filers and releases land through the refresh jobs' ops, one run per source.
-    refreshed = [s for s in inc["stages"] if s["job"].endswith("_refresh_job")]
-    assert refreshed and all(
-        list(s["steps"]) == ["refresh_" + s["job"].removesuffix("_refresh_job")]
-        for s in refreshed)
-    assert sum(s["partitions"] for s in refreshed) == (
+    # The day's filers and releases land in one run of the refresh job, an op per source.
+    (refreshed,) = [s for s in inc["stages"] if s["job"] == "sources_refresh_job"]
+    assert sorted(refreshed["steps"]) == ["refresh_edgar", "refresh_fred"]
+    assert 0 < refreshed["partitions"] == (
         len(inc["companies_filed"]) + len(inc["series_released"]))
     tech = results["technical"]
     assert set(tech["differing_factors"]) <= KNOWN_TALIB_DIFFERENCES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def test_every_raw_table_is_an_asset_with_checks():
         assert (table.path[1], "has_rows") in checks
     schedules = {s.name for s in defs.schedules}
     assert {"after_close", "fred_daily", "edgar_daily", "evaluation_after_factors"} == schedules
-    assert {s.name for s in defs.sensors} >= {"edgar_new_filings"}
+    assert {s.name for s in defs.sensors} >= {"source_updates"}
 
 
 def _run_sources(settings: Settings) -> dict[str, list[tuple]]:
@@ -84,21 +85,46 @@ def test_sample_lands_twice_with_identical_contents(backend_settings):
     assert counts["quarantine"] == 4  # the paging files the recording lacks (AAPL, MSFT x2, NVDA)
 
 
-def test_new_filings_sensor_requests_changed_companies_once():
-    defs = build_definitions(Settings())
-    sensor = next(s for s in defs.sensors if s.name == "edgar_new_filings")
-    resources = defs.resources
-    with dg.build_sensor_context(resources=resources) as context:
-        first = list(sensor(context))
-        cursor = context.cursor
+def _ticks(sensor, resources, cursor=None):
+    """Evaluate ``sensor`` once: its run requests and the cursor it leaves."""
     with dg.build_sensor_context(resources=resources, cursor=cursor) as context:
-        second = list(sensor(context))
-    # Every company that filed, in one run of the refresh job, however scattered their CIKs.
-    assert sensor.job_name == "edgar_refresh_job" and len(first) == 1
+        return list(sensor(context)), context.cursor
+
+
+def test_source_updates_sensor_requests_every_changed_key_in_one_run():
+    defs = build_definitions(Settings())
+    sensor = next(s for s in defs.sensors if s.name == "source_updates")
+    first, cursor = _ticks(sensor, defs.resources)
+    second, _ = _ticks(sensor, defs.resources, cursor)
+    # Every company that filed and every series, in one run, however scattered the keys.
+    assert sensor.job_name == "sources_refresh_job" and len(first) == 1
+    ops = first[0].run_config["ops"]
     # Companies with submissions in the sample: AAPL, MSFT, NVDA, TSLA, MRVL.
-    assert sorted(first[0].run_config["ops"]["refresh_edgar"]["config"]["keys"]) == [
+    assert sorted(ops["refresh_edgar"]["config"]["keys"]) == [
         "0000320193", "0000789019", "0001045810", "0001318605", "0001835632"]
+    assert sorted(ops["refresh_fred"]["config"]["keys"]) == sorted(
+        defs.resolve_job_def("fred_job").partitions_def.get_partition_keys())
     assert second == []
+
+    # A series revised since: only it is asked for, under a new run key.
+    seen = json.loads(cursor)
+    seen["fred"]["UNRATE"] = "2025-01-01 00:00:00+00"
+    (third,), _ = _ticks(sensor, defs.resources, json.dumps(seen))
+    assert third.run_config["ops"] == {"refresh_fred": {"config": {"keys": ["UNRATE"]}}}
+    assert third.run_key != first[0].run_key
+
+
+def test_source_updates_sensor_polls_the_other_sources_when_one_fails(tmp_path):
+    settings = Settings(replay_dir=tmp_path / "replay")
+    (tmp_path / "replay").symlink_to(Settings().replay_dir)
+    defs = build_definitions(settings)
+    sensor = next(s for s in defs.sensors if s.name == "source_updates")
+    (tmp_path / "replay").unlink()  # both sources unreadable now...
+    (tmp_path / "replay" / "fred").mkdir(parents=True)
+    (tmp_path / "replay" / "edgar").symlink_to(Settings().replay_dir / "edgar")  # ...but EDGAR
+    requests, cursor = _ticks(sensor, defs.resources)
+    assert list(requests[0].run_config["ops"]) == ["refresh_edgar"]
+    assert set(json.loads(cursor)) == {"edgar"}  # FRED's keys stay unseen: asked again
 
 
 @pytest.mark.parametrize("name", ["edgar_daily", "fred_daily"])
@@ -134,3 +160,10 @@ def test_after_close_job_runs_the_day_from_bars_to_a_new_version():
     # Sources on their own timetable and the evaluation are not part of it.
     assert not {k for k in keys if k.startswith(("raw/edgar", "raw/fred"))}
     assert not keys & {"marts/fct_factor_ic", "marts/fct_factor_eval", "marts/fct_forward_returns"}
+
+
+def test_every_job_runs_its_steps_in_the_run_process():
+    # A process per step would load the code location again for each (seconds a step).
+    defs = build_definitions(Settings())
+    executors = {job.name: job.executor_def.name for job in defs.resolve_all_job_defs()}
+    assert set(executors.values()) == {"in_process"}, executors

@@ -1,6 +1,6 @@
 import dagster as dg
 
-from orchestration.lib.loading import raw_source_asset, refresh_job
+from orchestration.lib.loading import raw_source_asset, refresh_op
 
 TABLES = ("edgar_facts", "edgar_filings", "edgar_companies", "edgar_tickers")
 QUARANTINED = "edgar_facts"
@@ -16,6 +16,6 @@ def land_edgar(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         quarantined=QUARANTINED)
 
 
-def refresh_edgar() -> dg.JobDefinition:
-    """The companies a sensor tick found with new filings, in one run."""
-    return refresh_job("edgar", TABLES, QUARANTINED)
+def refresh_edgar() -> dg.OpDefinition:
+    """The companies a sensor tick found with new filings."""
+    return refresh_op("edgar", TABLES, QUARANTINED)

@@ -1,6 +1,6 @@
 import dagster as dg
 
-from orchestration.lib.loading import raw_source_asset, refresh_job
+from orchestration.lib.loading import raw_source_asset, refresh_op
 
 TABLES = ("fred_series", "fred_observations")
 QUARANTINED = "fred_observations"
@@ -16,6 +16,6 @@ def land_fred(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
         quarantined=QUARANTINED)
 
 
-def refresh_fred() -> dg.JobDefinition:
-    """The series released since the last refresh, in one run."""
-    return refresh_job("fred", TABLES, QUARANTINED)
+def refresh_fred() -> dg.OpDefinition:
+    """The series released since the last refresh."""
+    return refresh_op("fred", TABLES, QUARANTINED)

@@ -6,8 +6,7 @@ from factor_mart.settings import Settings
 from orchestration.defs.publish.assets import mart_versions_asset
 
 # Jobs that land raw rows only (the marts are unchanged) or publish themselves.
-NOT_TO_PUBLISH = {"edgar_job", "fred_job", "ibkr_job", "edgar_refresh_job", "fred_refresh_job",
-                  "after_close_job"}
+NOT_TO_PUBLISH = {"edgar_job", "fred_job", "ibkr_job", "sources_refresh_job", "after_close_job"}
 
 
 def build(settings: Settings, marts: Iterable[dg.AssetKey]) -> dg.Definitions:

@@ -25,6 +25,26 @@ _SQL_TYPES = {
     pl.Boolean: ("BOOLEAN", "BOOLEAN"),
 }
 
+# Which dates of which table were rewritten, and when (a whole-table swap: no dates). A publish
+# re-reads only the parts of its large tables written since it last fingerprinted them, then
+# empties the log (see factor_mart.publish.parts).
+WRITES_TABLE = "audit.date_writes"
+WRITES_DDL = (f"CREATE TABLE IF NOT EXISTS {WRITES_TABLE} (table_name VARCHAR NOT NULL, "
+              "first_date DATE, last_date DATE, written_at TIMESTAMP NOT NULL)")
+
+
+def _log_write(wh: Warehouse, table: str, first: date | None, last: date | None) -> None:
+    """A row of the write log, in the caller's transaction (its DDL runs before it: two
+    writers creating the table in concurrent transactions would conflict)."""
+    p = wh.placeholder
+    wh.execute(f"INSERT INTO {WRITES_TABLE} VALUES ({p}, {p}, {p}, CAST(now() AS TIMESTAMP))",
+               [table, first, last])
+
+
+def ensure_write_log(wh: Warehouse) -> None:
+    wh.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    wh.execute(WRITES_DDL)
+
 
 def column_type(dtype: pl.DataType, backend: Backend, column: str = "?") -> str:
     """The SQL type a polars column is stored as on ``backend``."""
@@ -71,6 +91,7 @@ def replace_table(wh: Warehouse, table: str, frame: pl.DataFrame) -> int:
     schema, name = _split(table)
     staged, fresh = _stage_name(table), f"{table}__new"
     wh.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    ensure_write_log(wh)
     wh.execute(f"DROP TABLE IF EXISTS {fresh}")
     wh.execute(_create_sql(fresh, frame.schema, wh.backend))
     wh.stage(staged, fresh, frame)
@@ -80,6 +101,7 @@ def replace_table(wh: Warehouse, table: str, frame: pl.DataFrame) -> int:
         wh.execute(f"INSERT INTO {fresh} ({columns}) SELECT {columns} FROM {staged}")
         wh.execute(f"DROP TABLE IF EXISTS {table}{cascade}")
         wh.execute(f"ALTER TABLE {fresh} RENAME TO {name}")
+        _log_write(wh, table, None, None)
     wh.execute(f"DROP TABLE IF EXISTS {staged}")
     return frame.height
 
@@ -106,6 +128,7 @@ def replace_partition(wh: Warehouse, table: str, frame: pl.DataFrame, date_colum
     elif sorted(existing) != sorted(frame.columns):
         raise ValueError(f"{table}: frame columns {frame.columns} differ from the table's "
                          f"{existing}; rebuild the table over its full history")
+    ensure_write_log(wh)
     brin = f"{name}_{date_column}_brin"
     if wh.backend is Backend.postgres:
         # Without an index each window's DELETE (and every date-range read) scans the whole
@@ -128,6 +151,7 @@ def replace_partition(wh: Warehouse, table: str, frame: pl.DataFrame, date_colum
         if wh.backend is Backend.postgres:  # as before, should a caller's transaction go on
             wh.execute(f"SET LOCAL enable_seqscan = {seqscan}")
         wh.append(table, frame.sort(date_column))
+        _log_write(wh, table, start, end)
         if wh.backend is Backend.postgres:
             # Pages added since the last VACUUM have no BRIN summary, and a range without one
             # matches every query: summarise the new pages now (they are still in cache).

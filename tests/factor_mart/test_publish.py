@@ -16,9 +16,10 @@ import polars as pl
 import pytest
 
 from factor_mart.publish import open_snapshot, publish, snapshot_dir, snapshots
+from factor_mart.publish.parts import FINGERPRINTS_TABLE
 from factor_mart.settings import Backend, Settings
 from factor_mart.warehouse import connect
-from factor_mart.warehouse.tables import replace_partition
+from factor_mart.warehouse.tables import WRITES_TABLE, replace_partition
 
 YEARS = (2021, 2022, 2023)
 # 1,095 days x 30 symbols x 14 factors: ~150 k rows a year, more than one row group each.
@@ -169,25 +170,41 @@ def test_an_increment_equals_a_full_copy_and_rewrites_only_what_changed(settings
             ((date(2023, 12, 1) - date(1970, 1, 1)).days * 31 + 7 + 2) % 997 / 10 + 0.25)
 
 
-def test_change_detection_sees_any_value_and_any_removed_row(settings, tmp_path):
+def _changed(settings: Settings, version: int) -> set[tuple[str, int | None]]:
+    """The parts (and small tables) that `version` wrote."""
+    return {p for p, v in _written_in(settings, version).items() if v == version}
+
+
+def test_change_detection_sees_logged_writes_and_changed_row_counts(settings, tmp_path):
     publish(settings)
     publish(settings)  # nothing changed: nothing is written
     assert set(_written_in(settings, 2).values()) == {1}
-    with connect(settings) as wh:  # one value of 2022, a row of 2021 gone, a NULL filled
+    with connect(settings) as wh:  # by hand: a row of 2021 gone, one value of 2022 changed
+        wh.execute("DELETE FROM marts.fct_factor_values "
+                   "WHERE date = '2021-03-03' AND symbol = 'S11' AND factor = 'f_0'")
         wh.execute("UPDATE marts.fct_factor_values SET z = z + 1e-12 "
                    "WHERE date = '2022-06-30' AND symbol = 'S07' AND factor = 'f_9'")
     publish(settings)
-    assert {p for p, v in _written_in(settings, 3).items() if v == 3} == {
-        ("fct_factor_values", 2022)}
+    # 2021's row count changed; 2022's did not and no write was logged: it was not read again.
+    assert _changed(settings, 3) == {("fct_factor_values", 2021)}
     with connect(settings) as wh:
-        wh.execute("DELETE FROM marts.fct_factor_values "
-                   "WHERE date = '2021-03-03' AND symbol = 'S11' AND factor = 'f_0'")
-        wh.execute("UPDATE marts.fct_factor_values SET sector_z = 0 "
-                   "WHERE date = '2023-02-01' AND symbol = 'S05' AND factor = 'f_1'")
+        wh.execute(f"DELETE FROM {FINGERPRINTS_TABLE}")  # every part is hashed again
     publish(settings)
-    assert {p for p, v in _written_in(settings, 4).items() if v == 4} == {
-        ("fct_factor_values", 2021), ("fct_factor_values", 202302)}
-    _assert_same_marts(_snapshot(settings, 4), _full_copy(settings, tmp_path))
+    assert _changed(settings, 4) == {("fct_factor_values", 2022)}
+    # A write through the writers, same rows but one value: its month is read again.
+    with connect(settings) as wh:
+        day = date(2023, 2, 1)
+        frame = wh.query("SELECT * FROM marts.fct_factor_values WHERE date = ?", [day])
+        frame = frame.with_columns(
+            pl.when((pl.col("symbol") == "S05") & (pl.col("factor") == "f_1"))
+            .then(0.0).otherwise(pl.col("sector_z")).alias("sector_z"))
+        replace_partition(wh, "marts.fct_factor_values", frame, "date", day, day)
+        assert wh.query(f"SELECT count(*) AS n FROM {WRITES_TABLE}")["n"][0] == 1
+    publish(settings)
+    assert _changed(settings, 5) == {("fct_factor_values", 202302)}
+    with connect(settings) as wh:  # the publish consumed the log
+        assert wh.query(f"SELECT count(*) AS n FROM {WRITES_TABLE}")["n"][0] == 0
+    _assert_same_marts(_snapshot(settings, 5), _full_copy(settings, tmp_path))
 
 
 def test_tables_and_years_that_appear_or_disappear(settings, tmp_path):

@@ -102,11 +102,13 @@ def _part_prints(wh: Warehouse, table: str, columns: str, writes) -> list[tuple]
     columns and row count are as kept and no logged write touched its dates, hashed again
     otherwise. Counting the rows per part reads only the date column."""
     column, part = SNAPSHOT_ORDER[table][0], part_of_row(table)
-    counts = dict(wh.query(f"SELECT {part} AS part, count(*) AS n FROM marts.{table} "
-                           "GROUP BY 1").iter_rows())
     kept = {row[0]: row[1:] for row in wh.query(
         f"SELECT part, columns, row_count, fingerprint FROM {FINGERPRINTS_TABLE} "
         f"WHERE table_name = {wh.placeholder}", [table]).iter_rows()}
+    if not kept:  # the first publish (or after a reset): every part is read, in one pass
+        return _hashed(wh, table, part, "", "GROUP BY 1").sort("part", nulls_last=True).rows()
+    counts = dict(wh.query(f"SELECT {part} AS part, count(*) AS n FROM marts.{table} "
+                           "GROUP BY 1").iter_rows())
     spans = [(first, last) for first, last in writes.select("first_date", "last_date").rows()]
 
     def written(number: int | None) -> bool:

@@ -26,7 +26,7 @@ from typing import Any
 
 from factor_mart.settings import Backend
 from factor_mart.warehouse import Warehouse
-from factor_mart.warehouse.tables import WRITES_TABLE, ensure_write_log
+from factor_mart.warehouse.tables import WRITES_TABLE, date_index_scans, ensure_write_log
 
 # Tables too large to copy into every version: (date column, row order within a DuckDB part).
 SNAPSHOT_ORDER = {"fct_factor_values": ("date", "factor, symbol, date")}
@@ -100,16 +100,22 @@ def _hashed(wh: Warehouse, table: str, part: str, where: str, grouping: str):
 def _part_prints(wh: Warehouse, table: str, columns: str, writes) -> list[tuple]:
     """(part, row_count, fingerprint) of each part of `table`: kept ones where the part's
     columns and row count are as kept and no logged write touched its dates, hashed again
-    otherwise. Counting the rows per part reads only the date column."""
-    column, part = SNAPSHOT_ORDER[table][0], part_of_row(table)
+    otherwise. The rows are counted per date (one pass over the date column: on PostgreSQL
+    2.0 s for 46.9 M rows, 5.8 s grouped by the part expression)."""
+    column = SNAPSHOT_ORDER[table][0]
     kept = {row[0]: row[1:] for row in wh.query(
         f"SELECT part, columns, row_count, fingerprint FROM {FINGERPRINTS_TABLE} "
         f"WHERE table_name = {wh.placeholder}", [table]).iter_rows()}
     if not kept:  # the first publish (or after a reset): every part is read, in one pass
-        return _hashed(wh, table, part, "", "GROUP BY 1").sort("part", nulls_last=True).rows()
-    counts = dict(wh.query(f"SELECT {part} AS part, count(*) AS n FROM marts.{table} "
-                           "GROUP BY 1").iter_rows())
-    spans = [(first, last) for first, last in writes.select("first_date", "last_date").rows()]
+        return _hashed(wh, table, part_of_row(table), "", "GROUP BY 1").sort(
+            "part", nulls_last=True).rows()
+    per_day = wh.query(f"SELECT {column} AS day, count(*) AS n FROM marts.{table} GROUP BY 1")
+    newest = per_day["day"].max()
+    counts: dict[int | None, int] = {}
+    for day, rows in per_day.iter_rows():
+        number = None if day is None else part_of_day(day, newest.year)
+        counts[number] = counts.get(number, 0) + rows
+    spans = writes.select("first_date", "last_date").rows()
 
     def written(number: int | None) -> bool:
         if number is None:
@@ -117,13 +123,17 @@ def _part_prints(wh: Warehouse, table: str, columns: str, writes) -> list[tuple]
         first, after = part_range(number)
         return any(a is None or b is None or (a < after and b >= first) for a, b in spans)
 
-    fresh = [n for n, rows in counts.items()
-             if written(n) or kept.get(n, (None, None))[:2] != (columns, rows)]
-    held = [(n, counts[n], kept[n][2]) for n in counts if n not in fresh]
-    if fresh:
-        where = "WHERE " + " OR ".join(f"({part_filter(column, n)})" for n in fresh)
-        held += _hashed(wh, table, part, where, "GROUP BY 1").rows()
-    return sorted(held, key=lambda row: (row[0] is None, row[0] or 0))
+    held = []
+    for number, rows in sorted(counts.items(), key=lambda item: (item[0] is None, item[0] or 0)):
+        if written(number) or kept.get(number, (None, None))[:2] != (columns, rows):
+            with date_index_scans(wh):
+                (_, rows, fingerprint), = _hashed(wh, table, "NULL",
+                                                  f"WHERE {part_filter(column, number)}",
+                                                  "").rows()
+            held.append((number, rows, fingerprint))
+        else:
+            held.append((number, rows, kept[number][2]))
+    return held
 
 
 def held_parts(wh: Warehouse, table: str, layout: str) -> list[tuple[int | None, int, str]]:
@@ -156,6 +166,11 @@ def part_of_row(table: str) -> str:
     year = f"CAST(date_part('year', {column}) AS INTEGER)"
     return (f"CASE WHEN {year} < (SELECT max({year}) FROM marts.{table}) THEN {year} "
             f"ELSE {year} * 100 + CAST(date_part('month', {column}) AS INTEGER) END")
+
+
+def part_of_day(day: date, newest_year: int) -> int:
+    """`part_of_row` of one date, in a table whose newest date is in `newest_year`."""
+    return day.year if day.year < newest_year else day.year * 100 + day.month
 
 
 def part_range(part: int) -> tuple[date, date]:

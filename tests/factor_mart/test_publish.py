@@ -204,7 +204,14 @@ def test_change_detection_sees_logged_writes_and_changed_row_counts(settings, tm
     assert _changed(settings, 5) == {("fct_factor_values", 202302)}
     with connect(settings) as wh:  # the publish consumed the log
         assert wh.query(f"SELECT count(*) AS n FROM {WRITES_TABLE}")["n"][0] == 0
-    _assert_same_marts(_snapshot(settings, 5), _full_copy(settings, tmp_path))
+        # The table made again by hand, every row count as before, one value of 2021 changed.
+        wh.execute("CREATE OR REPLACE TABLE marts.fct_factor_values AS "
+                   "SELECT * REPLACE (CASE WHEN date = '2021-07-01' AND symbol = 'S03' "
+                   "AND factor = 'f_2' THEN raw + 1 ELSE raw END AS raw) "
+                   "FROM marts.fct_factor_values")
+    publish(settings)
+    assert _changed(settings, 6) == {("fct_factor_values", 2021)}
+    _assert_same_marts(_snapshot(settings, 6), _full_copy(settings, tmp_path))
 
 
 def test_tables_and_years_that_appear_or_disappear(settings, tmp_path):

@@ -13,7 +13,7 @@ JOB = "sources_refresh_job"
 def build(settings: Settings) -> dg.Definitions:
     """`sources_refresh_job`, one op per source, each landing the keys its config lists, and
     the sensor starting it. One run for the day's filings and releases together: a run per
-    source paid the code location's start-up (~3 s at 1,000 symbols) once more."""
+    source paid the code location's start-up (3–4 s at 1,000 symbols) once more."""
 
     @dg.job(name=JOB, description="Land the configured keys of each source in one run "
                                   "(started by the source_updates sensor).")

@@ -31,8 +31,8 @@ _SQL_TYPES = {
 # re-reads only the parts of its large tables written since it last fingerprinted them, then
 # empties the log (see factor_mart.publish.parts).
 WRITES_TABLE = "audit.date_writes"
-WRITES_DDL = (f"CREATE TABLE IF NOT EXISTS {WRITES_TABLE} (table_name VARCHAR NOT NULL, "
-              "first_date DATE, last_date DATE, written_at TIMESTAMP NOT NULL)")
+_WRITES_DDL = (f"CREATE TABLE IF NOT EXISTS {WRITES_TABLE} (table_name VARCHAR NOT NULL, "
+               "first_date DATE, last_date DATE, written_at TIMESTAMP NOT NULL)")
 
 
 def _log_write(wh: Warehouse, table: str, first: date | None, last: date | None) -> None:
@@ -45,7 +45,7 @@ def _log_write(wh: Warehouse, table: str, first: date | None, last: date | None)
 
 def ensure_write_log(wh: Warehouse) -> None:
     wh.execute("CREATE SCHEMA IF NOT EXISTS audit")
-    wh.execute(WRITES_DDL)
+    wh.execute(_WRITES_DDL)
 
 
 def column_type(dtype: pl.DataType, backend: Backend, column: str = "?") -> str:

@@ -2,7 +2,8 @@
 
 `python -m factor_mart.bench.stage job <name> [--last DAY | --only DAY | --keys SOURCE=K,K ...]`
 runs a Dagster job of the code location (settings from the environment) in one run: over its
-partitions up to --last or the month of --only, or the refresh job over each source's --keys;
+partitions up to --last or the month of --only (after_close_job: the day, as its schedule runs
+it), or the refresh job over each source's --keys;
 `python -m factor_mart.bench.stage technical <polars|talib> ...` computes the technical
 indicators with one engine. Each writes a JSON summary to --out.
 """
@@ -99,6 +100,14 @@ def timed_assets(result) -> dict[str, dict]:
     return timed
 
 
+def asset_windows(result) -> dict[str, str]:
+    """The days an asset computed, where it says (its ``window`` metadata): the factor step of
+    an after-close run computes the day, not its month."""
+    return {event.asset_key.to_user_string(): metadata["window"].value
+            for event in result.get_asset_materialization_events()
+            if "window" in (metadata := event.step_materialization_data.materialization.metadata)}
+
+
 def run_job(name: str, last: date | None, only: date | None,
             keys: dict[str, list[str]] | None = None) -> dict:
     """Execute one job in process on an ephemeral instance (storage in memory); the summary of
@@ -109,6 +118,7 @@ def run_job(name: str, last: date | None, only: date | None,
 
     from factor_mart.settings import Settings
     from orchestration.definitions import build_definitions
+    from orchestration.defs.daily.definitions import AFTER_CLOSE_JOB, after_close_config
     from orchestration.lib.schedules import partition_range_tags
 
     began = time.perf_counter()
@@ -120,6 +130,8 @@ def run_job(name: str, last: date | None, only: date | None,
     chosen, config = [], QUIET
     if job.partitions_def is not None:
         chosen = _keys(job, last, only)
+        if only is not None and name == AFTER_CLOSE_JOB:  # as its schedule runs it
+            config = QUIET | after_close_config(only)
     elif keys:  # the refresh job: each source's keys are its op's config
         chosen = [key for source_keys in keys.values() for key in source_keys]
         config = QUIET | {"ops": {f"refresh_{source}": {"config": {"keys": source_keys}}
@@ -141,7 +153,8 @@ def run_job(name: str, last: date | None, only: date | None,
             "steps": {step: round(end - start, 3) for step, (start, end) in spans.items()},
             "step_peak_rss_mb": {step: round(memory.peak_mb(*span), 1)
                                  for step, span in spans.items()},
-            "asset_seconds": timed_assets(result), "failed_checks": sorted(set(failed_checks))}
+            "asset_seconds": timed_assets(result), "asset_windows": asset_windows(result),
+            "failed_checks": sorted(set(failed_checks))}
 
 
 def run_technical(engine: str, bars: Path, values_out: Path) -> dict:

@@ -1,5 +1,8 @@
-"""Schedules over entity-partitioned sources: one run covering every partition."""
+"""Schedules: over entity-partitioned sources, one run covering every partition; after the
+close, the day's month."""
 
+from collections.abc import Callable
+from datetime import date
 
 import dagster as dg
 
@@ -27,9 +30,10 @@ def all_partitions_daily(name: str, job: dg.JobDefinition,
 
 def current_month_after_close(name: str, job: dg.JobDefinition,
                               partitions: dg.TimeWindowPartitionsDefinition, hour: int,
-                              minute: int) -> dg.ScheduleDefinition:
-    """Monday to Friday at ``hour:minute`` New York time, the month holding that day: the
-    day's new rows land and everything built from them is recomputed for the month."""
+                              minute: int, run_config: Callable[[date], dict]
+                              ) -> dg.ScheduleDefinition:
+    """Monday to Friday at ``hour:minute`` New York time, the month holding that day, with
+    ``run_config(day)``: the day's new rows land and what is built from them is recomputed."""
 
     @dg.schedule(name=name, job=job, cron_schedule=f"{minute} {hour} * * 1-5",
                  execution_timezone=partitions.timezone)
@@ -37,6 +41,7 @@ def current_month_after_close(name: str, job: dg.JobDefinition,
         when = context.scheduled_execution_time
         return dg.RunRequest(run_key=f"{name}-{when:%Y-%m-%d}",
                              partition_key=partitions.get_partition_key_for_timestamp(
-                                 when.timestamp()))
+                                 when.timestamp()),
+                             run_config=run_config(when.date()))
 
     return _schedule

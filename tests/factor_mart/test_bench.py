@@ -105,6 +105,12 @@ def test_tiny_bench_end_to_end(tmp_path):
     assert 0 < inc["rows_removed"]["raw.ib_bars"] <= 2 * 12
     assert inc["rows_removed"]["marts.fct_factor_values"] == inc["factor_values"]["rows_full"]
     assert inc["factor_compute_seconds"] > 0
+    # The after-close run computes the day's factors, not its month's (as its schedule runs it).
+    (after_close_run,) = [s for s in inc["stages"] if s["job"] == "after_close_job"]
+    assert after_close_run["asset_windows"]["marts/fct_factor_values"].startswith(
+        f"{inc['day']} .. ")
+    assert after_close["asset_windows"]["marts/fct_factor_values"].startswith(
+        results["config"]["first_day"][:7])
     # The day's filers and releases land in one run of the refresh job, an op per source.
     (refreshed,) = [s for s in inc["stages"] if s["job"] == "sources_refresh_job"]
     assert sorted(refreshed["steps"]) == ["refresh_edgar", "refresh_fred"]

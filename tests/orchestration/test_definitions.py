@@ -16,6 +16,7 @@ from factor_mart.settings import Settings
 from factor_mart.warehouse import connect
 from ingestion.raw_schema import RAW_TABLES
 from orchestration.definitions import build_definitions
+from orchestration.defs.daily.definitions import after_close_config
 from orchestration.lib.schedules import partition_range_tags
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -149,6 +150,10 @@ def test_after_close_schedule_rematerializes_the_current_month(day, month):
                                    repository_def=defs.get_repository_def()) as context:
         request = schedule.evaluate_tick(context).run_requests[0]
     assert request.partition_key == month
+    # The month's factors from the day on (the earlier sessions' values are final).
+    assert request.run_config == after_close_config(day)
+    assert request.run_config["ops"]["marts__fct_factor_values"]["config"] == {
+        "from_day": day.isoformat()}
 
 
 def test_after_close_job_runs_the_day_from_bars_to_a_new_version():

@@ -16,6 +16,8 @@ from factor_mart.warehouse.scratch import scratch_database
 from factor_models.catalog import catalog_frame
 from factor_models.technical import compute_technical
 from orchestration.definitions import build_definitions
+from orchestration.defs.daily.definitions import after_close_config
+from orchestration.defs.factors.assets import first_day_to_compute
 from orchestration.defs.factors.checks import no_dates_after_latest_bar
 from orchestration.defs.factors.quality import redundant_with, spearman_pairwise
 from orchestration.lib.partitions import month_key
@@ -33,6 +35,7 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 CHECKED = [(date(2024, 6, 14), "rsi_14"), (date(2025, 6, 2), "ret_21d"),
            (date(2025, 6, 2), "beta_mkt_252d"), (date(2025, 12, 31), "macd_hist")]
 WINDOW_DAY, NEIGHBOUR = date(2025, 6, 2), date(2025, 5, 30)  # neighbour: the month before
+MISSED_DAY, DAY = date(2025, 6, 10), date(2025, 6, 16)  # a session without values, the run's day
 
 
 @pytest.fixture(scope="module")
@@ -186,6 +189,44 @@ def test_a_month_run_rewrites_only_its_month(sample):
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks == {"no_dates_after_latest_bar": True, "scores_finite": True,
                       "coverage_not_collapsed": True}
+
+
+def test_the_after_close_run_computes_the_day_and_any_missed_session_of_its_month(sample):
+    """Its config (from the schedule) names the day: the month's earlier sessions keep their
+    values, except one without values (a missed run), from which the month is computed."""
+    table, month = "marts.fct_factor_values", month_key(DAY)
+    june = f"date between '{WINDOW_DAY}' and '2025-06-30'"
+    before = query(sample, f"select date, symbol, factor, raw, z from {table} where {june}")
+    with connect(sample) as wh:
+        wh.execute(f"update {table} set raw = -999 where {june}")
+        for missed in (table, "marts.fct_factor_coverage"):
+            wh.execute(f"delete from {missed} where date = '{MISSED_DAY}'")
+    defs = build_definitions(sample)
+    result = defs.resolve_job_def("factors_job").execute_in_process(
+        partition_key=month, instance=dg.DagsterInstance.ephemeral(),
+        run_config=QUIET | after_close_config(DAY),
+        asset_selection=[dg.AssetKey(["marts", "fct_factor_values"])])
+    assert result.success
+    [materialization] = result.asset_materializations_for_node("marts__fct_factor_values")
+    assert materialization.metadata["window"].value == f"{MISSED_DAY} .. 2025-06-30"
+    after = query(sample, f"select date, symbol, factor, raw, z from {table} where {june}")
+    kept = after.filter(pl.col("date") < MISSED_DAY)
+    assert kept.height > 0 and (kept["raw"] == -999).all()
+    key = ["date", "symbol", "factor"]
+    redone = after.filter(pl.col("date") >= MISSED_DAY).sort(key)
+    original = before.filter(pl.col("date") >= MISSED_DAY).sort(key)
+    assert redone.select(key).equals(original.select(key))
+    np.testing.assert_allclose(redone["raw"].to_numpy(), original["raw"].to_numpy(), rtol=1e-9,
+                               atol=1e-12)
+    # One rank correlation date a month: the run replaced the one the month had.
+    ends = query(sample, "select distinct date from marts.fct_factor_rank_corr "
+                         f"where {june}")["date"].to_list()
+    assert ends == [date(2025, 6, 30)]
+
+
+def test_a_day_outside_the_partition_is_refused(sample):
+    with connect(sample) as wh, pytest.raises(dg.Failure, match="outside the partition"):
+        first_day_to_compute(wh, date(2025, 6, 1), date(2025, 6, 30), date(2025, 7, 1))
 
 
 def test_a_value_after_the_latest_bar_fails_its_check(tmp_path):

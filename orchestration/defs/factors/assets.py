@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import dagster as dg
 import polars as pl
+from pydantic import Field
 
 from factor_mart.settings import Backend
 from factor_mart.warehouse import Warehouse
@@ -63,8 +64,35 @@ from {table}{where}
 """
 
 
+
+class FactorDays(dg.Config):
+    """Which sessions of its partition a run of fct_factor_values computes."""
+
+    from_day: str | None = Field(
+        default=None,
+        description="YYYY-MM-DD: compute the partition from this day on (and from any earlier "
+                    "session of the partition without values), keeping the rest: a day's values "
+                    "use only what was known at its close, so once written they are final. The "
+                    "after-close schedule sets the day of its run. Unset: the whole partition.")
+
+
 def _table(key: dg.AssetKey) -> str:
     return ".".join(key.path)
+
+
+def first_day_to_compute(wh: Warehouse, start: date, end: date, day: date) -> date:
+    """``day``, or the first session in [start, day) with bars but no factor values (a run
+    missed or failed), if any; ``start`` when no day was ever computed."""
+    if not start <= day <= end:
+        raise dg.Failure(f"from_day {day} is outside the partition's days {start} .. {end}")
+    if table_columns(wh, _table(COVERAGE)) is None:
+        return start
+    missing = wh.query(f"""
+        select min(p.trading_date) as first_missing from marts.fct_prices_daily as p
+        where p.trading_date >= date '{start}' and p.trading_date < date '{day}'
+            and not exists (select 1 from {_table(COVERAGE)} as c where c.date = p.trading_date)
+    """)["first_missing"][0]
+    return missing or day
 
 
 def bound_memory(wh: Warehouse) -> None:
@@ -106,12 +134,18 @@ def write_factor_values(wh: Warehouse, start: date, end: date,
     idle: queue.SimpleQueue[Warehouse] = queue.SimpleQueue()
 
     def write(chunk: Chunk) -> dict[str, int]:
+        # A month's rank correlations are its last session's: a run from mid-month (see
+        # FactorDays) replaces the one an earlier run of the month wrote.
+        month_end_from = (chunk.start.replace(day=1) if chunk.start == start
+                          and chunk.rank_corr.height else chunk.start)
         con = idle.get()
         try:
-            return {_table(key): replace_partition(con, _table(key), frame, "date", chunk.start,
+            return {_table(key): replace_partition(con, _table(key), frame, "date", first,
                                                    chunk.end)
-                    for key, frame in ((VALUES, chunk.values), (COVERAGE, chunk.coverage),
-                                       (RANK_CORR, chunk.rank_corr))}
+                    for key, frame, first in (
+                        (VALUES, chunk.values, chunk.start),
+                        (COVERAGE, chunk.coverage, chunk.start),
+                        (RANK_CORR, chunk.rank_corr, month_end_from))}
         finally:
             idle.put(con)
 
@@ -152,10 +186,10 @@ def factor_values_asset(partitions_def: dg.TimeWindowPartitionsDefinition
     factors and their coverage are written for those days only, a chunk of sessions at a time
     (see `compute.StockFactors`), so any window length fits in memory."""
 
-    # A single-run backfill hands the whole window (ten years, or one month for the daily run)
-    # to one call; the coverage and rank correlation tables are this asset's bookkeeping,
-    # written in the same step (the ranks are in memory there; reading them back for
-    # dim_factor cost 9 s a day at 1,000 symbols).
+    # A single-run backfill hands the whole window (ten years, or the month's new sessions for
+    # the daily run: see FactorDays) to one call; the coverage and rank correlation tables are
+    # this asset's bookkeeping, written in the same step (the ranks are in memory there;
+    # reading them back for dim_factor cost 9 s a day at 1,000 symbols).
     @dg.asset(
         key=VALUES,
         deps=MART_INPUTS,
@@ -172,11 +206,13 @@ def factor_values_asset(partitions_def: dg.TimeWindowPartitionsDefinition
         kinds={"python", "polars"},
         check_specs=[SCORES_FINITE],
     )
-    def fct_factor_values(context: dg.AssetExecutionContext,
+    def fct_factor_values(context: dg.AssetExecutionContext, config: FactorDays,
                           warehouse: WarehouseResource) -> dg.MaterializeResult:
         window = context.partition_time_window
         start, end = window.start.date(), (window.end - timedelta(days=1)).date()
         with warehouse.connect() as wh:
+            if config.from_day:
+                start = first_day_to_compute(wh, start, end, date.fromisoformat(config.from_day))
             summary = write_factor_values(wh, start, end, context.log.warning)
         bad = summary["non_finite_scores"]
         return dg.MaterializeResult(metadata={

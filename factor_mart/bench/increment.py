@@ -4,7 +4,7 @@ The full build's DuckDB file is copied aside as the reference, and everything th
 after the previous session's close is taken out of the build's own file (that day's bars,
 filings and macro vintages in raw, that day's rows of the per-day marts and the factor tables).
 Then the day arrives the way it does in production: the companies that filed and the series
-that released, then the after-close run (bars, marts, the month's factors, a new published
+that released, then the after-close run (bars, marts, the day's factors, a new published
 version). The day's factor values and prices must equal the full build's, and the new version
 must hold the day.
 """

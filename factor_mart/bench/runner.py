@@ -27,7 +27,7 @@ BUILD_JOBS = ("edgar_job", "fred_job", "after_close_job")
 # after the day's build and publish (schedule evaluation_after_factors); timed on its own.
 AFTER_BUILD_JOBS = ("evaluation_job",)
 # A new day: the filers and macro releases the source_updates sensor found, in one run, then
-# the after-close run (bars, marts, the month's factors, a new version), as a deployment runs it.
+# the after-close run (bars, marts, the day's factors, a new version), as a deployment runs it.
 REFRESH_JOB = "sources_refresh_job"
 INCREMENT_JOBS = (REFRESH_JOB, "after_close_job")
 STAGES = ("duckdb", "increment", "technical", "postgres")

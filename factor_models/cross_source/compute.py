@@ -28,6 +28,9 @@ CREDIT_Z_SESSIONS = 252
 # Rows of a symbol's own history before a date that `stock_series` reads for it, besides the
 # returns of the betas' pairs (see `first_pair_dates`): growth consistency's window.
 SERIES_HISTORY_ROWS = GROWTH_CONSISTENCY_SESSIONS - 1
+# The one fundamental component `stock_series` reads before ``start`` (growth consistency's
+# input); the others only on the dates wanted.
+HISTORY_COMPONENTS = ("revenue_growth_yoy",)
 
 
 def recent_rows(bars: pl.DataFrame, start: date, rows: int) -> np.ndarray | None:
@@ -89,7 +92,8 @@ def stock_series(inputs: FactorInputs, start: date | None = None) -> pl.DataFram
 
     With ``start``, only values from ``start`` on are wanted: the rows are the bars from
     ``start`` and the SERIES_HISTORY_ROWS before it of each symbol (the earlier bars give the
-    betas' returns only), and ``inputs.computed`` needs to cover just those rows.
+    betas' returns only), and ``inputs.computed`` needs to cover just those rows (its
+    fundamental frame before ``start`` only HISTORY_COMPONENTS).
     """
     bars = validated_bars(inputs.bars)
     same_symbol = pl.col("symbol") == pl.col("symbol").shift(1)

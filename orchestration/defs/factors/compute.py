@@ -128,6 +128,23 @@ def history_rows(families: Iterable[str]) -> int:
     return max((needs[f] for f in families if f in needs), default=0)
 
 
+def _fundamental(compute: Callable[..., pl.DataFrame], inputs: FactorInputs,
+                 rows: pl.DataFrame, start: date, with_history: bool
+                 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The fundamental family on the ``rows`` from ``start`` on; on those before it, only the
+    components the cross-source series read there (`HISTORY_COMPONENTS`), if ``with_history``.
+    A fundamental value reads only its own date's filings and price: the whole family over the
+    ~500 warm-up rows a symbol of a day's run cost it twice the time for nothing."""
+    from factor_models.cross_source import HISTORY_COMPONENTS
+
+    before = pl.col("date") < start
+    window = compute(replace(inputs, bars=rows.filter(~before)))
+    earlier = rows.filter(before)
+    if not with_history or earlier.is_empty():
+        return window, window.clear()
+    return window, compute(replace(inputs, bars=earlier), HISTORY_COMPONENTS)
+
+
 def stock_panel(inputs: FactorInputs, start: date, end: date,
                 functions: dict[str, Callable[..., pl.DataFrame]]) -> StockPanel:
     """Pass 1: the per-symbol families on the sessions in [start, end], from the bars (with
@@ -168,15 +185,18 @@ def stock_panel(inputs: FactorInputs, start: date, end: date,
                   for family, mask in recent.items()}
         part = replace(inputs, bars=rows, fundamentals=inputs.fundamentals.filter(
             pl.col("symbol").is_in(group["symbol"].implode())), computed={})
-        frames = []
+        computed = {}
         if "technical" in functions:
-            frames.append(functions["technical"](needed["technical"], market=market))
+            computed["technical"] = functions["technical"](needed["technical"], market=market)
+        frames = list(computed.values())
         if "fundamental" in functions:
-            frames.append(functions["fundamental"](replace(part, bars=needed["series"])))
+            window, history = _fundamental(functions["fundamental"], part, needed["series"],
+                                           start, with_history="cross_source" in functions)
+            frames.append(window)
+            computed["fundamental"] = pl.concat([history, window], how="diagonal_relaxed")
         if "cross_source" in functions:
             from factor_models.cross_source import stock_series
 
-            computed = dict(zip(("technical", "fundamental"), frames, strict=False))
             frames.append(stock_series(replace(part, computed=computed), start))
         kept = rows.filter(in_window)
         # Flat positions in a (session, symbol) plane: one index array per scatter is cheaper

@@ -44,7 +44,9 @@ def print_results(results: dict, console: Console) -> None:
     cfg, load = results["config"], results["machine_before"]
     console.print(f"{cfg['symbols']} symbols x {cfg['years']} years, {cfg['first_day']} .. "
                   f"{cfg['last_day']}; {load['cpus']} CPUs, load average before "
-                  f"{load['load_average']}, after {results['machine_after']['load_average']}")
+                  f"{load['load_average']}, after {results['machine_after']['load_average']}; "
+                  f"speed probes {load['python_loop_seconds']} s (Python loop), "
+                  f"{load['fresh_memory_seconds_per_gb']} s/GB (fresh memory)")
     for backend in ("duckdb", "postgres"):
         if backend in results:
             build = results[backend]

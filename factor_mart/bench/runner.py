@@ -119,10 +119,26 @@ def build_stages(env: dict[str, str], last_day: date, folder: Path, prefix: str,
     return measured
 
 
+def speed_probes() -> dict:
+    """Two fixed tasks, timed, so runs on different VMs can be compared: a pure-Python loop,
+    and touching fresh memory. A freshly booted microVM maps each new page of its memory on
+    first touch, which cost ~1.8 s a GB on one of ours (0.15 after its memory had been used
+    once) and made every memory-heavy stage several times slower."""
+    import numpy as np
+
+    began = time.perf_counter()
+    sum(range(10_000_000))
+    python = time.perf_counter() - began
+    began = time.perf_counter()
+    np.ones(1 << 26)  # 512 MB
+    return {"python_loop_seconds": round(python, 3),
+            "fresh_memory_seconds_per_gb": round((time.perf_counter() - began) * 2, 3)}
+
+
 def machine() -> dict:
-    """What the numbers were measured on: cores, load, memory."""
+    """What the numbers were measured on: cores, load, memory, speed probes."""
     info = {"cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
-            "python": sys.version.split()[0]}
+            "python": sys.version.split()[0], **speed_probes()}
     try:
         import psutil
 

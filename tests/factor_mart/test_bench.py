@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 
 import polars as pl
 import pytest
+from rich.console import Console
 
 from factor_mart.bench import increment
-from factor_mart.bench.report import write_json
+from factor_mart.bench.report import print_results, write_json
 from factor_mart.bench.runner import BenchConfig, run_bench
 from factor_mart.bench.technical import TOLERANCE, compare, pandas_talib, synthetic_bars
 from factor_models.technical import compute_technical
@@ -119,6 +121,13 @@ def test_tiny_bench_end_to_end(tmp_path):
     tech = results["technical"]
     assert set(tech["differing_factors"]) <= KNOWN_TALIB_DIFFERENCES
     assert tech["speedup"] > 0
+    # What the machine was like: cores, load and two timed probes to compare VMs by.
+    probes = results["machine_before"]
+    assert probes["python_loop_seconds"] > 0 and probes["fresh_memory_seconds_per_gb"] > 0
+    printed = io.StringIO()
+    print_results(results, Console(file=printed, width=200))
+    assert "s/GB (fresh memory)" in printed.getvalue()
+    assert "increment equals full rebuild" in printed.getvalue()
     saved = json.loads(write_json(results, tmp_path / "out").read_text())
     assert {t["target"] for t in saved["targets"]} >= {"full build wall (s)",
                                                         "increment equals full rebuild"}

@@ -64,7 +64,6 @@ from {table}{where}
 """
 
 
-
 class FactorDays(dg.Config):
     """Which sessions of its partition a run of fct_factor_values computes."""
 

@@ -134,7 +134,7 @@ def _fundamental(compute: Callable[..., pl.DataFrame], inputs: FactorInputs,
     """The fundamental family on the ``rows`` from ``start`` on; on those before it, only the
     components the cross-source series read there (`HISTORY_COMPONENTS`), if ``with_history``.
     A fundamental value reads only its own date's filings and price: the whole family over the
-    ~500 warm-up rows a symbol of a day's run cost it twice the time for nothing."""
+    ~500 warm-up rows a symbol cost a day's run at 1,000 symbols ~0.6 s more, for nothing."""
     from factor_models.cross_source import HISTORY_COMPONENTS
 
     before = pl.col("date") < start

@@ -12,6 +12,10 @@ from factor_models.technical.kernels import Plan, with_row_numbers
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
 KEY = ("date", "symbol")
+# Factors built on a recursive average (EMA, Wilder): a value carries every earlier row of its
+# symbol, fading geometrically; every other factor reads only the rows of its lookback
+# (tests/factor_models/test_technical_history.py checks both).
+RECURSIVE = frozenset({"rsi_14", "macd_12_26", "macd_signal_9", "macd_hist", "atr_14", "adx_14"})
 
 _SYMBOL, _DATE = pl.col("symbol"), pl.col("date")
 _SAME_SYMBOL = _SYMBOL.shift(1) == _SYMBOL

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import reduce
 
 import numpy as np
 import polars as pl
@@ -112,10 +113,36 @@ def _passes(runs: pl.DataFrame, rows: int) -> Iterator[pl.DataFrame]:
         first = stop
 
 
+def technical_groups() -> dict[int, list[str]]:
+    """The technical factors by the rows of a symbol's history before a date they read: the
+    longest lookback of those without a recursive average, and of those with one plus
+    EMA_SETTLE_ROWS for its seed to fade. A run with warm-up computes each group on its own
+    rows: all of them over the longest cost a day's run ~2x the technical family's time."""
+    from factor_models.technical import RECURSIVE
+
+    groups: dict[int, list[str]] = {}
+    for recursive in (False, True):
+        factors = [f for f in by_family("technical") if (f.name in RECURSIVE) is recursive]
+        if factors:
+            rows = max(f.lookback for f in factors) + (EMA_SETTLE_ROWS if recursive else 0)
+            groups.setdefault(rows, []).extend(f.name for f in factors)
+    return groups
+
+
 def technical_history_rows() -> int:
-    """Rows of a symbol's history before a date the technical family reads: its longest lookback
-    plus EMA_SETTLE_ROWS for the recursive averages' seeds to fade."""
-    return max((f.lookback for f in by_family("technical")), default=0) + EMA_SETTLE_ROWS
+    """Rows of a symbol's history before a date the technical family reads."""
+    return max(technical_groups(), default=0)
+
+
+def _technical(compute: Callable[..., pl.DataFrame], groups: dict[int, list[str]],
+               needed: dict[int, pl.DataFrame], rows: pl.DataFrame, market: pl.DataFrame
+               ) -> list[pl.DataFrame]:
+    """The technical family's frames: each group of `technical_groups` on the rows it reads,
+    or all in one pass when every group reads every row (a full build: the groups' shared
+    intermediate columns would be computed twice)."""
+    if all(needed[history] is rows for history in groups):
+        return [compute(rows, market=market)]
+    return [compute(needed[history], names, market=market) for history, names in groups.items()]
 
 
 def history_rows(families: Iterable[str]) -> int:
@@ -149,9 +176,9 @@ def stock_panel(inputs: FactorInputs, start: date, end: date,
                 functions: dict[str, Callable[..., pl.DataFrame]]) -> StockPanel:
     """Pass 1: the per-symbol families on the sessions in [start, end], from the bars (with
     their warm-up history), ROWS_PER_PASS bars at a time (whole symbols). Each family reads only the
-    bars of each symbol before the window that it needs (`technical_history_rows`, the
-    cross-source SERIES_HISTORY_ROWS, which the fundamental components are read over): in a
-    month's run the rest of the warm-up would cost them time for nothing."""
+    bars of each symbol before the window that it needs (`technical_groups`, the cross-source
+    SERIES_HISTORY_ROWS, which revenue growth is read over): in a day's run the rest of the
+    warm-up would cost them time for nothing."""
     from factor_models.cross_source import SERIES_HISTORY_ROWS, recent_rows
 
     bars = inputs.bars.sort("symbol", "date")
@@ -175,23 +202,28 @@ def stock_panel(inputs: FactorInputs, start: date, end: date,
         from factor_models.technical.market import market_returns
 
         market = market_returns(bars)
-    recent = {"technical": recent_rows(bars, start, technical_history_rows()),
-              "series": recent_rows(bars, start, SERIES_HISTORY_ROWS)}
+    technical = technical_groups() if "technical" in functions else {}
+    # Each family's (or technical group's) rows: keyed by the rows of history it reads.
+    recent = {history: recent_rows(bars, start, history)
+              for history in {*technical, SERIES_HISTORY_ROWS}}
     runs = _symbol_runs(bars)
     for group in _passes(runs, ROWS_PER_PASS):
         offset, length = group["first"][0], group["rows"].sum()
         rows = bars.slice(offset, length)
-        needed = {family: rows if mask is None else rows.filter(mask[offset:offset + length])
-                  for family, mask in recent.items()}
+        needed = {history: rows if mask is None else rows.filter(mask[offset:offset + length])
+                  for history, mask in recent.items()}
         part = replace(inputs, bars=rows, fundamentals=inputs.fundamentals.filter(
             pl.col("symbol").is_in(group["symbol"].implode())), computed={})
-        computed = {}
-        if "technical" in functions:
-            computed["technical"] = functions["technical"](needed["technical"], market=market)
-        frames = list(computed.values())
+        computed, frames = {}, []
+        if technical:
+            frames = _technical(functions["technical"], technical, needed, rows, market)
+            computed["technical"] = reduce(
+                lambda wide, more: wide.join(more, on=KEY, how="left", maintain_order="left"),
+                sorted(frames, key=len, reverse=True))
         if "fundamental" in functions:
-            window, history = _fundamental(functions["fundamental"], part, needed["series"],
-                                           start, with_history="cross_source" in functions)
+            window, history = _fundamental(functions["fundamental"], part,
+                                           needed[SERIES_HISTORY_ROWS], start,
+                                           with_history="cross_source" in functions)
             frames.append(window)
             computed["fundamental"] = pl.concat([history, window], how="diagonal_relaxed")
         if "cross_source" in functions:

@@ -201,6 +201,10 @@ def test_the_after_close_run_computes_the_day_and_any_missed_session_of_its_mont
         wh.execute(f"update {table} set raw = -999 where {june}")
         for missed in (table, "marts.fct_factor_coverage"):
             wh.execute(f"delete from {missed} where date = '{MISSED_DAY}'")
+        # The month's last session so far, as an earlier run of the month left it.
+        wh.execute("insert into marts.fct_factor_rank_corr (date, factor_a, factor_b, rank_corr) "
+                   "select date '2025-06-09', factor_a, factor_b, rank_corr "
+                   "from marts.fct_factor_rank_corr where date = '2025-06-30'")
     defs = build_definitions(sample)
     result = defs.resolve_job_def("factors_job").execute_in_process(
         partition_key=month, instance=dg.DagsterInstance.ephemeral(),
@@ -218,7 +222,7 @@ def test_the_after_close_run_computes_the_day_and_any_missed_session_of_its_mont
     assert redone.select(key).equals(original.select(key))
     np.testing.assert_allclose(redone["raw"].to_numpy(), original["raw"].to_numpy(), rtol=1e-9,
                                atol=1e-12)
-    # One rank correlation date a month: the run replaced the one the month had.
+    # One rank correlation date a month: the run's last session replaced the earlier one.
     ends = query(sample, "select distinct date from marts.fct_factor_rank_corr "
                          f"where {june}")["date"].to_list()
     assert ends == [date(2025, 6, 30)]

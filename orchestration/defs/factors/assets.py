@@ -20,7 +20,7 @@ from factor_mart.warehouse.tables import replace_partition, replace_table, table
 from factor_models.catalog import catalog_frame
 from orchestration.defs.factors.compute import Chunk, StockFactors, compute_macro_family
 from orchestration.defs.factors.families import STOCK_FAMILIES
-from orchestration.defs.factors.loading import load_inputs, load_macro_inputs
+from orchestration.defs.factors.loading import load_inputs, load_macro_inputs, sql_date
 from orchestration.defs.factors.quality import (
     mean_correlations,
     redundant_with,
@@ -88,7 +88,7 @@ def first_day_to_compute(wh: Warehouse, start: date, end: date, day: date) -> da
         return start
     missing = wh.query(f"""
         select min(p.trading_date) as first_missing from marts.fct_prices_daily as p
-        where p.trading_date >= date '{start}' and p.trading_date < date '{day}'
+        where p.trading_date >= {sql_date(start)} and p.trading_date < {sql_date(day)}
             and not exists (select 1 from {_table(COVERAGE)} as c where c.date = p.trading_date)
     """)["first_missing"][0]
     return missing or day

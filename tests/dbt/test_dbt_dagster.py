@@ -76,6 +76,7 @@ def test_dagster_materializes_the_macro_panel_with_its_checks(duckdb_warehouse):
     kept = query(duckdb_warehouse, f"select days_since_vintage from marts.fct_macro_asof "
                                    f"{outside}").item()
     query(duckdb_warehouse, f"update marts.fct_macro_asof set days_since_vintage = -1 {outside}")
+    call_folders = set((dbt_project().project_dir / "target").glob("dbt-*"))
     try:
         result = job.execute_in_process(asset_selection=MACRO_PANEL,
                                         instance=dg.DagsterInstance.ephemeral())
@@ -85,6 +86,8 @@ def test_dagster_materializes_the_macro_panel_with_its_checks(duckdb_warehouse):
         query(duckdb_warehouse, f"update marts.fct_macro_asof set days_since_vintage = {kept} "
                                 f"{outside}")
     assert result.success
+    # The run's dbt call left no folder of compiled SQL behind.
+    assert set((dbt_project().project_dir / "target").glob("dbt-*")) == call_folders
     materialized = [e.asset_key for e in result.get_asset_materialization_events()]
     assert sorted(materialized) == sorted(MACRO_PANEL)
     evaluations = result.get_asset_check_evaluations()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from orchestration.defs.dbt.parse_cache import PARTIAL_PARSE_FILE, cache_key, reuse_partial_parse
 
 ENV = {"FACTOR_MART_BACKEND": "duckdb", "FACTOR_MART_DUCKDB_PATH": "/data/a.duckdb"}
@@ -27,3 +29,16 @@ def test_a_call_gets_the_file_of_the_last_call_with_the_same_key(tmp_path: Path)
         (second / PARTIAL_PARSE_FILE).write_bytes(b"parsed twice")
     with reuse_partial_parse(tmp_path, ENV) as third:
         assert (third / PARTIAL_PARSE_FILE).read_bytes() == b"parsed twice"
+
+
+def test_a_call_s_folder_goes_when_it_succeeds_and_stays_when_it_fails(tmp_path: Path):
+    with reuse_partial_parse(tmp_path, ENV) as done:
+        (done / "run").mkdir()  # what dbt leaves behind: compiled SQL, logs
+        (done / PARTIAL_PARSE_FILE).write_bytes(b"parsed")
+    assert not done.exists()
+    with pytest.raises(RuntimeError), reuse_partial_parse(tmp_path, ENV) as failed:
+        (failed / "dbt.log").write_text("the error")
+        raise RuntimeError("dbt failed")
+    assert (failed / "dbt.log").read_text() == "the error"
+    with reuse_partial_parse(tmp_path, ENV) as after:
+        assert (after / PARTIAL_PARSE_FILE).read_bytes() == b"parsed"

@@ -41,7 +41,9 @@ def _prune(folder: Path, keep: int = KEEP) -> None:
 def reuse_partial_parse(project_dir: Path, dbt_env: Mapping[str, str],
                         dbt_vars: Mapping[str, str] | None = None) -> Iterator[Path]:
     """A fresh target folder for one dbt call, seeded with the partial-parse file of the last
-    call with the same connection and vars; that call's file is kept for the next one."""
+    call with the same connection and vars; that call's file is kept for the next one. The
+    folder goes when the call succeeds (one a run piled up: ~2 MB of compiled SQL and logs);
+    a failed call's stays, for its dbt.log."""
     cache = project_dir / "target" / CACHE_FOLDER
     cached = cache / f"{cache_key(dbt_env, dbt_vars)}.{PARTIAL_PARSE_FILE}"
     target_path = project_dir / "target" / f"dbt-{uuid.uuid4().hex[:12]}"
@@ -59,3 +61,4 @@ def reuse_partial_parse(project_dir: Path, dbt_env: Mapping[str, str],
             shutil.copyfile(parsed, staged)
             os.replace(staged, cached)  # atomic: a concurrent call reads a whole file
             _prune(cache)
+    shutil.rmtree(target_path, ignore_errors=True)

@@ -25,14 +25,19 @@ def write_json(results: dict, folder: Path = RESULTS_DIR) -> Path:
 def _stage_table(title: str, stages: list[dict]) -> Table:
     table = Table(title=title)
     steps_column = "slowest steps (s, peak RSS MB)"
-    for column in ("stage", "partitions", "wall s", "CPU s", "peak RSS MB", steps_column):
+    phases_column = "start / run / exit s"
+    for column in ("stage", "partitions", "wall s", phases_column, "CPU s", "peak RSS MB",
+                   steps_column):
         table.add_column(column, justify="left" if column in ("stage", steps_column)
                          else "right")
     for row in stages:
         steps = sorted(row.get("steps", {}).items(), key=lambda kv: -kv[1])[:4]
         peaks = row.get("step_peak_rss_mb", {})
+        phases = (" / ".join(f"{row[k]:.1f}" for k in ("loading_seconds", "run_seconds",
+                                                          "exit_seconds"))
+                  if "exit_seconds" in row else "")
         table.add_row(row["name"], str(row.get("partitions", "")) if row.get("present", True)
-                      else "not present", f"{row['seconds']:.1f}",
+                      else "not present", f"{row['seconds']:.1f}", phases,
                       f"{row.get('cpu_seconds', 0):.1f}", f"{row['peak_rss_mb']:,.0f}",
                       ", ".join(f"{k} {v:.1f}" + (f" ({peaks[k]:,.0f})" if k in peaks else "")
                                 for k, v in steps))

@@ -60,7 +60,18 @@ class Measured:
     def as_dict(self) -> dict:
         return {"name": self.name, "seconds": round(self.seconds, 3),
                 "cpu_seconds": round(self.cpu_seconds, 3),
-                "peak_rss_mb": round(self.peak_rss_mb, 1), **self.summary}
+                "peak_rss_mb": round(self.peak_rss_mb, 1), **self.summary,
+                **({"exit_seconds": round(self.exit_seconds, 3)}
+                   if self.exit_seconds is not None else {})}
+
+    @property
+    def exit_seconds(self) -> float | None:
+        """What the process took after its run: writing its summary and the interpreter's
+        teardown (freeing every object), after the run's results are in the warehouse."""
+        if "run_seconds" not in self.summary:
+            return None
+        return max(self.seconds - self.summary["loading_seconds"] - self.summary["run_seconds"],
+                   0.0)
 
 
 def run_child(name: str, args: list[str], env: dict[str, str], out: Path) -> Measured:

@@ -98,6 +98,12 @@ def test_tiny_bench_end_to_end(tmp_path):
     assert build["total_seconds"] == pytest.approx(
         sum(s["seconds"] for s in build["stages"]), abs=0.01)
     assert all(s["seconds"] > 0 and s["peak_rss_mb"] > 50 for s in build["stages"])
+    # Each stage's wall time in three: the process's start to its run, the run, its exit.
+    for stage in build["stages"]:
+        assert 0 < stage["loading_seconds"] < stage["seconds"]
+        assert 0 < stage["run_seconds"] < stage["seconds"]
+        assert stage["loading_seconds"] + stage["run_seconds"] + stage["exit_seconds"] == (
+            pytest.approx(stage["seconds"], abs=0.01))
     assert results["sizes"]["raw.ib_bars"] > 0 and results["sizes"]["marts.fct_factor_values"] > 0
     assert "increment" in results, results.get("errors")
     inc = results["increment"]

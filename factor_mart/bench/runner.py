@@ -172,14 +172,20 @@ def run_bench(config: BenchConfig, progress=print) -> dict:
                      "machine_before": machine()}
     with _workspace(config) as folder:
         duck = Settings(backend=Backend.duckdb, duckdb_path=folder / "full.duckdb")
-        if "duckdb" in config.stages or "increment" in config.stages:
+        reused = "duckdb" not in config.stages and increment.restore_build(
+            folder, duck, _universe_of(config))
+        if reused:
+            progress(f"the full build kept in {folder} (its {increment.REFERENCE_FILE})")
+        elif "duckdb" in config.stages or "increment" in config.stages:
             progress(f"full build on DuckDB, {config.symbols} symbols x {config.years} years "
                      f"({start} .. {last_day})")
             stages = build_stages(stage_env(duck, start, config), last_day, folder, "duckdb",
                                   progress=progress)
             results["duckdb"] = summarise_build(stages)
             results["sizes"] = increment.table_sizes(duck)
-        complete = "duckdb" in results and results["duckdb"]["failed_job"] is None
+            if results["duckdb"]["failed_job"] is None and "increment" in config.stages:
+                increment.keep_build(folder, duck, _universe_of(config))
+        complete = reused or ("duckdb" in results and results["duckdb"]["failed_job"] is None)
         if "increment" in config.stages and complete:
             progress(f"daily increment: {last_day}")
             try:
@@ -209,6 +215,11 @@ def run_bench(config: BenchConfig, progress=print) -> dict:
     results["machine_after"] = machine()
     results["targets"] = targets(results)
     return results
+
+
+def _universe_of(config: BenchConfig) -> dict:
+    """What a build is of: a kept build is reused only for the same universe."""
+    return {"symbols": config.symbols, "years": config.years, "seed": config.seed}
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from factor_mart.bench import increment
 from factor_mart.bench.report import print_results, write_json
 from factor_mart.bench.runner import BenchConfig, run_bench
 from factor_mart.bench.technical import TOLERANCE, compare, pandas_talib, synthetic_bars
+from factor_mart.settings import Settings
 from factor_models.technical import compute_technical
 
 pytest.importorskip("talib")
@@ -56,6 +57,19 @@ def _factor_rows(values: list[float | None]) -> pl.DataFrame:
                                                                  range(len(values))],
                          "factor": ["f"] * len(values), "raw": values, "z": values,
                          "rank": values, "sector_z": values})
+
+
+def test_a_kept_build_is_restored_only_for_its_universe(tmp_path):
+    settings = Settings(duckdb_path=tmp_path / "full.duckdb")
+    universe = {"symbols": 12, "years": 2, "seed": 5}
+    assert not increment.restore_build(tmp_path, settings, universe)  # nothing kept
+    settings.duckdb_path.write_bytes(b"the full build")
+    increment.keep_build(tmp_path, settings, universe)
+    settings.duckdb_path.write_bytes(b"rolled back, the day added again")
+    assert not increment.restore_build(tmp_path, settings, universe | {"seed": 6})
+    assert settings.duckdb_path.read_bytes() == b"rolled back, the day added again"
+    assert increment.restore_build(tmp_path, settings, universe)
+    assert settings.duckdb_path.read_bytes() == b"the full build"
 
 
 def test_increment_differences():
@@ -137,3 +151,9 @@ def test_tiny_bench_end_to_end(tmp_path):
     saved = json.loads(write_json(results, tmp_path / "out").read_text())
     assert {t["target"] for t in saved["targets"]} >= {"full build wall (s)",
                                                         "increment equals full rebuild"}
+    # The increment again on the kept build, without building: the same day, the same result.
+    again = run_bench(BenchConfig(symbols=12, years=2, seed=5, stages=("increment",),
+                                  keep=tmp_path), progress=lambda _: None)
+    assert "duckdb" not in again and again["increment"]["equals_full_rebuild"]
+    assert again["increment"]["factor_values"]["rows_full"] == inc["factor_values"]["rows_full"]
+

@@ -66,8 +66,9 @@ class Measured:
 
     @property
     def exit_seconds(self) -> float | None:
-        """What the process took after its run: writing its summary and the interpreter's
-        teardown (freeing every object), after the run's results are in the warehouse."""
+        """What the process took after its run, whose results are in the warehouse by then:
+        reading the run's events for the summary, and the interpreter's teardown (freeing
+        every object)."""
         if "run_seconds" not in self.summary:
             return None
         return max(self.seconds - self.summary["loading_seconds"] - self.summary["run_seconds"],

@@ -25,9 +25,10 @@ def build_args(full_refresh: bool = False) -> list[str]:
     """`dbt build` arguments: unit tests stay in CI (they test SQL, not the day's data).
 
     Dagster reads each result from dbt's structured log on stdout (in the run's compute logs)
-    and nodes from the manifest it loaded, so the daily run skips what only files would hold,
-    ~0.7 s each at 1,000 symbols: manifest.json and run_results.json, and the debug lines of
-    every node in dbt.log (its warnings and errors stay)."""
+    and nodes from the manifest it loaded, so the build skips what only files would hold:
+    manifest.json and run_results.json, and the debug lines of every node in dbt.log (its
+    warnings and errors stay). Alone, the day's build at 1,000 symbols took ~1 s and ~0.6 s
+    less for each."""
     return ["build", "--exclude-resource-type", "unit_test", "--no-write-json",
             "--log-level-file", "warn"] + (["--full-refresh"] if full_refresh else [])
 

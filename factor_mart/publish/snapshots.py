@@ -202,7 +202,7 @@ def _sorted_part(wh: Warehouse, table: str, source: str) -> str:
     kinds = dict(wh.query(f"DESCRIBE SELECT * FROM marts.{table}")
                  .select("column_name", "column_type").iter_rows())
     order = [c.strip() for c in parts.SNAPSHOT_ORDER[table][1].split(",")]
-    joins, keys, ranked = [], [], {}
+    joins, keys, ranks, ranked = [], [], [], {}
     for i, column in enumerate(order):
         if kinds.get(column) == "DATE":
             value = f"(src.\"{column}\" - DATE '0001-01-01')"
@@ -214,11 +214,11 @@ def _sorted_part(wh: Warehouse, table: str, source: str) -> str:
                          f"AS k FROM (SELECT getvariable('{values}') AS v)) AS k{i} "
                          f'ON k{i}."{column}" = src."{column}"')
             value = f"k{i}.k"
+            ranks.append(f'{value} AS "_rank_{column}"')
         shift = _KEY_BITS * (len(order) - 1 - i)
         keys.append(f"(coalesce({value}, {2**_KEY_BITS - 1})::BIGINT << {shift})")
-    ranks = ", ".join(f'k{order.index(c)}.k AS "_rank_{c}"' for c in ranked)
     others = ", ".join(f'"{c}"' for c in ranked)
-    inner = (f"SELECT {ranks}{', ' if ranks else ''}src.* "
+    inner = (f"SELECT {''.join(r + ', ' for r in ranks)}src.* "
              f"{f'EXCLUDE ({others}) ' if others else ''}FROM {source} AS src "
              f"{' '.join(joins)} ORDER BY {' | '.join(keys)}")
     outer = ", ".join(f"getvariable('{ranked[c]}')[\"_rank_{c}\"] AS \"{c}\"" if c in ranked
